@@ -1,0 +1,435 @@
+"""A disorder entry and everything one entry owns.
+
+Shared things (sources, classification nodes) live here too because entries
+point at them; organizations live in the ``resources`` app, which points here.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Source(models.Model):
+    """An organization whose text the encyclopedia reproduces (NORD, Orphanet)."""
+
+    name = models.CharField(
+        max_length=200,
+        help_text='Full name as the source writes it, e.g. "National Organization for Rare Disorders, Inc."',
+    )
+    short_name = models.CharField(
+        max_length=50, blank=True, help_text='Abbreviation shown in tight places, e.g. "NORD".'
+    )
+    slug = models.SlugField(max_length=60, help_text="Stable identifier used by importers.")
+    website = models.URLField(blank=True)
+    notice = models.TextField(
+        blank=True,
+        help_text="Attribution or licence notice shown wherever this source's text appears (Markdown).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="source_slug_unique"),
+            models.UniqueConstraint(Lower("name"), name="source_name_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if Source.objects.filter(name__iexact=self.name).exclude(pk=self.pk).exists():
+            raise ValidationError({"name": "Another source already has this name."})
+
+
+class Classification(models.Model):
+    """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification)."""
+
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, help_text="Used in the node's web address.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="Leave empty for the root of a classification tree.",
+    )
+    external_id = models.CharField(
+        max_length=50, blank=True, help_text="The node's identifier in its source, e.g. an ORPHAcode of a group."
+    )
+    description = models.TextField(blank=True, help_text="Optional introduction shown on the node's page (Markdown).")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="classification_slug_unique"),
+            models.UniqueConstraint(
+                "parent", Lower("name"), name="classification_name_unique_per_parent", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="classification_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("disorders:classification", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A classification cannot be its own parent."})
+        siblings = Classification.objects.filter(parent=self.parent_id, name__iexact=self.name).exclude(pk=self.pk)
+        if siblings.exists():
+            raise ValidationError({"name": "This parent already has a node with this name."})
+
+    def ancestors(self):
+        """Nodes from the root down to this node's parent (one query per level; trees are shallow)."""
+        chain = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class DisorderQuerySet(models.QuerySet):
+    def published(self):
+        """Entries readers may see: the one place the publication rule lives."""
+        return self.filter(status=Disorder.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Published entries, plus every entry for staff (who preview drafts)."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Disorder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=255, help_text="The main name readers see as the heading.")
+    slug = models.SlugField(
+        max_length=255, help_text="The entry's web address. Changing it keeps the old address working as a redirect."
+    )
+    summary = models.TextField(
+        blank=True, help_text="One or two plain sentences shown in search results and link previews."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When the entry first became public.")
+    content_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text='When the content last really changed; shown publicly as "Last updated".',
+    )
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_review_due = models.DateField(null=True, blank=True, help_text="When a reviewer should look at it again.")
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Incremented on every save; protects against overwriting a colleague."
+    )
+    prevalence = models.CharField(
+        max_length=200, blank=True, help_text='As the source states it, e.g. "1-9 / 1 000 000".'
+    )
+    age_of_onset = models.CharField(max_length=200, blank=True, help_text='e.g. "Childhood, Infancy".')
+    inheritance = models.CharField(max_length=200, blank=True, help_text='e.g. "Autosomal recessive".')
+    classifications = models.ManyToManyField(Classification, blank=True, related_name="disorders")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Derived from the entry's names and text by disorders.search; never edited or versioned.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = DisorderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="disorder_slug_unique"),
+            models.CheckConstraint(condition=~Q(title__regex=r"^\s*$"), name="disorder_title_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="disorder_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_review_due__isnull=True)
+                | Q(last_reviewed_on__isnull=True)
+                | Q(next_review_due__gt=F("last_reviewed_on")),
+                name="disorder_review_due_after_last_review",
+            ),
+        ]
+        permissions = [
+            ("publish_disorder", "Can publish, unpublish and archive entries"),
+            ("review_disorder", "Can mark entries reviewed and set the next review date"),
+            ("revert_disorder", "Can revert entries to an earlier revision"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="disorder_search_vector"),
+            models.Index(fields=["status", "-content_changed_at"], name="disorder_status_changed"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # A published entry always has a publication date (the check constraint insists).
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("disorders:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.title is not None and not self.title.strip():
+            raise ValidationError({"title": "An entry needs a title."})
+        if self.slug and Disorder.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+            raise ValidationError({"slug": "Another entry already uses this web address."})
+        if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
+            raise ValidationError({"next_review_due": "The next review must fall after the last review."})
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED and self.published_at is not None
+
+
+class PreviousSlug(models.Model):
+    """An address an entry had before; it redirects to the entry."""
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="previous_slugs")
+    slug = models.SlugField(max_length=255)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-retired_at"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="previous_slug_unique")]
+
+    def __str__(self):
+        return self.slug
+
+    def get_absolute_url(self):
+        return self.disorder.get_absolute_url()
+
+
+class OrderedChild(models.Model):
+    """A row owned by one entry, kept in the editor's order."""
+
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class Synonym(OrderedChild):
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="synonyms")
+    name = models.CharField(max_length=255, help_text='Another name or an abbreviation, e.g. "JMML".')
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            models.UniqueConstraint("disorder", Lower("name"), name="synonym_unique_per_disorder"),
+            models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="synonym_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.disorder_id and self.disorder.synonyms.filter(name__iexact=self.name).exclude(pk=self.pk).exists():
+            raise ValidationError({"name": "This entry already has that synonym."})
+
+
+class Subdivision(OrderedChild):
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="subdivisions")
+    name = models.CharField(max_length=255, help_text='A named subtype, e.g. "MSA-C (cerebellar phenotype)".')
+    linked_disorder = models.ForeignKey(
+        Disorder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parent_subdivisions",
+        help_text="The subtype's own entry, if it has one.",
+    )
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            models.UniqueConstraint("disorder", Lower("name"), name="subdivision_unique_per_disorder"),
+            models.CheckConstraint(condition=~Q(linked_disorder=F("disorder")), name="subdivision_not_self_linked"),
+            models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="subdivision_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.linked_disorder_id and self.linked_disorder_id == self.disorder_id:
+            raise ValidationError({"linked_disorder": "A subdivision cannot link to its own entry."})
+
+
+class Section(OrderedChild):
+    class Kind(models.TextChoices):
+        DEFINITION = "definition", "Definition"
+        GENERAL_DISCUSSION = "general_discussion", "General discussion"
+        SIGNS_SYMPTOMS = "signs_symptoms", "Signs & symptoms"
+        CAUSES = "causes", "Causes"
+        AFFECTED_POPULATIONS = "affected_populations", "Affected populations"
+        RELATED_DISORDERS = "related_disorders", "Related disorders"
+        DIAGNOSIS = "diagnosis", "Diagnosis"
+        STANDARD_THERAPIES = "standard_therapies", "Standard therapies"
+        INVESTIGATIONAL_THERAPIES = "investigational_therapies", "Investigational therapies"
+        REFERENCES = "references", "References"
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=40, choices=Kind)
+    heading = models.CharField(max_length=200, blank=True, help_text="Leave empty to use the standard heading.")
+    body = models.TextField(help_text="Markdown: blank line between paragraphs, ### for a sub-heading.")
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sections",
+        help_text="Who wrote this text.",
+    )
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "kind"], name="section_one_per_kind"),
+            models.CheckConstraint(condition=~Q(body__regex=r"^\s*$"), name="section_body_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.display_heading
+
+    @property
+    def display_heading(self):
+        return self.heading or self.get_kind_display()
+
+    def clean(self):
+        if self.disorder_id and self.disorder.sections.filter(kind=self.kind).exclude(pk=self.pk).exists():
+            raise ValidationError({"kind": "This entry already has a section of this kind."})
+
+
+class DisorderSource(models.Model):
+    """Where an entry's text came from, with what the source document says about itself."""
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="attributions")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="attributions")
+    reference = models.CharField(
+        max_length=100, blank=True, help_text='The source\'s own identifier, e.g. "nord592" or "ORPHA:86834".'
+    )
+    url = models.URLField(blank=True, help_text="The source's page for this entry.")
+    source_updated_on = models.DateField(null=True, blank=True, help_text='The source\'s own "Last updated" date.')
+    copyright = models.CharField(max_length=255, blank=True, help_text='As printed, e.g. "Copyright 2013 NORD".')
+    complete_report = models.TextField(blank=True, help_text='The source\'s "For a complete report" note (Markdown).')
+    disclaimer = models.TextField(blank=True, help_text="The source document's own disclaimers, one paragraph each.")
+    acknowledgement = models.TextField(blank=True, help_text="Credit to the expert who reviewed the source text.")
+
+    class Meta:
+        ordering = ["source__name"]
+        verbose_name = "source of this entry"
+        verbose_name_plural = "sources of this entry"
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "source"], name="disorder_source_once"),
+            models.UniqueConstraint(
+                fields=["source", "reference"], condition=~Q(reference=""), name="source_reference_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} — {self.reference or self.disorder}"
+
+    def clean(self):
+        if not (self.source_id and self.reference):
+            return
+        clash = DisorderSource.objects.filter(source=self.source_id, reference=self.reference).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError({"reference": "Another entry already has this source reference."})
+
+
+class Code(models.Model):
+    """An identifier of the disorder in an external terminology."""
+
+    class System(models.TextChoices):
+        ORPHA = "ORPHA", "Orphanet"
+        OMIM = "OMIM", "OMIM"
+        ICD10 = "ICD-10", "ICD-10"
+        ICD11 = "ICD-11", "ICD-11"
+        MESH = "MeSH", "MeSH"
+        UMLS = "UMLS", "UMLS"
+        MONDO = "MONDO", "MONDO"
+        GARD = "GARD", "GARD"
+        NORD = "NORD", "NORD"
+
+    class Relation(models.TextChoices):
+        EXACT = "exact", "Exact"
+        NARROWER = "narrower", "Narrower (the code is more specific)"
+        BROADER = "broader", "Broader (the code is more general)"
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=10, choices=System)
+    value = models.CharField(max_length=50, help_text='The code without its prefix, e.g. "86834" or "C93.3".')
+    relation = models.CharField(max_length=10, choices=Relation, default=Relation.EXACT)
+
+    class Meta:
+        ordering = ["system", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "system", "value"], name="code_unique_per_disorder"),
+            models.CheckConstraint(condition=Q(value__regex=r"^\S+$"), name="code_value_no_spaces"),
+        ]
+        indexes = [models.Index(fields=["system", "value"], name="code_lookup")]
+
+    def __str__(self):
+        return f"{self.system} {self.value}"
+
+    def clean(self):
+        if self.value and not self.value.strip():
+            raise ValidationError({"value": "Enter the code."})
+        if self.value and any(character.isspace() for character in self.value):
+            raise ValidationError({"value": "A code has no spaces."})
+
+
+class Disclaimer(models.Model):
+    """Site-wide texts editors maintain, shown on every entry."""
+
+    class Kind(models.TextChoices):
+        TITLE_NOTICE = "title_notice", "Title notice"
+        MEDICAL = "medical", "Medical disclaimer"
+        TERMS = "terms", "Terms of use"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Markdown. In the title notice, {title} stands for the entry's title and is required."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], name="disclaimer_kind_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="title_notice") | Q(body__contains="{title}"),
+                name="disclaimer_title_notice_names_title",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.kind == self.Kind.TITLE_NOTICE and "{title}" not in (self.body or ""):
+            raise ValidationError({"body": "The title notice must contain {title} where the entry's title goes."})
+
+    def render_for(self, disorder):
+        return self.body.replace("{title}", disorder.title)

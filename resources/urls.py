@@ -1,0 +1,8 @@
+from django.urls import path
+
+from resources import views
+
+app_name = "resources"
+urlpatterns = [
+    path("organizations/<slug:slug>/", views.OrganizationDetailView.as_view(), name="organization"),
+]

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEMO_NORD_DIR = PROJECT_DIR / "disorders" / "demo" / "nord"
+SHARED_DIR = PROJECT_DIR.parent / "shared"
+
+ROLES = ["Editors", "Reviewers", "Auditors"]
+
+
+def make_staff(django_user_model, username, group=None, **extra):
+    user = django_user_model.objects.create_user(username, password="pw", is_staff=True, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return make_staff(django_user_model, "editor", "Editors")
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    return make_staff(django_user_model, "reviewer", "Reviewers")
+
+
+@pytest.fixture
+def auditor(django_user_model):
+    return make_staff(django_user_model, "auditor", "Auditors")
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root", password="pw")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

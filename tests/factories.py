@@ -1,0 +1,54 @@
+"""Small builders for test data: each returns a saved object with sensible defaults."""
+
+import itertools
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from disorders.models import Classification, Code, Disorder, Section, Source, Synonym
+from resources.models import DisorderResource, Organization, Phone
+
+_counter = itertools.count(1)
+
+
+def make_source(**fields):
+    n = next(_counter)
+    fields.setdefault("name", f"Source {n}")
+    fields.setdefault("slug", slugify(fields["name"]))
+    return Source.objects.create(**fields)
+
+
+def make_disorder(title=None, *, published=True, synonyms=(), sections=(), **fields):
+    title = title or f"Test Disorder {next(_counter)}"
+    fields.setdefault("slug", slugify(title))
+    if published:
+        fields.setdefault("status", Disorder.Status.PUBLISHED)
+        fields.setdefault("published_at", timezone.now())
+        fields.setdefault("content_changed_at", timezone.now())
+    disorder = Disorder.objects.create(title=title, **fields)
+    for position, name in enumerate(synonyms):
+        Synonym.objects.create(disorder=disorder, name=name, position=position)
+    for position, (kind, body) in enumerate(sections):
+        Section.objects.create(disorder=disorder, kind=kind, body=body, position=position)
+    return disorder
+
+
+def make_code(disorder, system=Code.System.ORPHA, value="86834", **fields):
+    return Code.objects.create(disorder=disorder, system=system, value=value, **fields)
+
+
+def make_classification(name=None, parent=None, **fields):
+    name = name or f"Classification {next(_counter)}"
+    fields.setdefault("slug", slugify(f"{name}-{next(_counter)}"))
+    return Classification.objects.create(name=name, parent=parent, **fields)
+
+
+def make_organization(name=None, phones=(), disorder=None, **fields):
+    name = name or f"Organization {next(_counter)}"
+    fields.setdefault("slug", slugify(name))
+    organization = Organization.objects.create(name=name, **fields)
+    for position, (kind, number) in enumerate(phones):
+        Phone.objects.create(organization=organization, kind=kind, number=number, position=position)
+    if disorder is not None:
+        DisorderResource.objects.create(disorder=disorder, organization=organization)
+    return organization
