@@ -87,6 +87,8 @@ else:
     DATABASES = {"default": embedded_db.database_settings(EMBEDDED_POSTGRES_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Two test runs at once (say, two checkouts sharing a server) each need their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("The encyclopedia runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 
