@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
@@ -13,6 +14,10 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from disorders.signals import entry_saved
+
+# Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
+URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class SynonymInline(admin.TabularInline):
@@ -44,6 +49,7 @@ class CodeInline(admin.TabularInline):
 class DisorderSourceInline(admin.StackedInline):
     model = DisorderSource
     extra = 0
+    formfield_overrides = URLS_ASSUME_HTTPS
     fields = [
         ("source", "reference"),
         ("url", "source_updated_on"),
@@ -87,6 +93,7 @@ class DisorderAdmin(admin.ModelAdmin):
         # "Last updated" is honest: only a save that changed something moves it.
         if form.has_changed() or any(formset.has_changed() for formset in formsets):
             Disorder.objects.filter(pk=form.instance.pk).update(content_changed_at=timezone.now())
+        entry_saved.send(sender=Disorder, disorder=form.instance)
 
 
 @admin.register(Classification)
@@ -103,6 +110,7 @@ class ClassificationAdmin(admin.ModelAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "website"]
     search_fields = ["name", "short_name"]
+    formfield_overrides = URLS_ASSUME_HTTPS
     prepopulated_fields = {"slug": ["short_name"]}
 
 

@@ -30,6 +30,12 @@ SUPERUSER = "postgres"
 SYSTEM_ACCOUNT = "encyclopedia-pg"
 PORT = 5432  # only names the socket file; no TCP listener is opened
 START_TIMEOUT = 60
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def configured_data_dir() -> Path:
+    """The cluster directory: ``EMBEDDED_POSTGRES_DIR`` (relative to the project) or ``var/postgres``."""
+    return PROJECT_DIR / os.environ.get("EMBEDDED_POSTGRES_DIR", "var/postgres")
 
 
 def _bin(name: str) -> str:
@@ -145,7 +151,7 @@ def _locked(lock_path: Path):
 
 def ensure_running(data_dir: Path) -> Path:
     """Initialise and start the cluster in ``data_dir`` if needed; return its socket directory."""
-    data_dir = data_dir.resolve()
+    data_dir = Path(data_dir).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     sockets = socket_dir(data_dir)
     with _locked(data_dir.parent / "postgres.lock"):
@@ -197,7 +203,7 @@ def database_settings(data_dir: Path) -> dict:
 
 def stop(data_dir: Path) -> bool:
     """Stop the server if it runs; True if it was running."""
-    data_dir = data_dir.resolve()
+    data_dir = Path(data_dir).resolve()
     if not (data_dir / "postmaster.pid").exists():
         return False
     result = _run([_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"], _account())
@@ -205,10 +211,17 @@ def stop(data_dir: Path) -> bool:
 
 
 if __name__ == "__main__":
-    target = Path(os.environ.get("EMBEDDED_POSTGRES_DIR", Path(__file__).resolve().parent.parent / "var" / "postgres"))
+    import environ
+
+    if (PROJECT_DIR / ".env").exists():
+        environ.Env.read_env(PROJECT_DIR / ".env")
     if sys.argv[1:] == ["stop"]:
-        print("Stopped the embedded PostgreSQL." if stop(target) else "The embedded PostgreSQL was not running.")
+        print(
+            "Stopped the embedded PostgreSQL."
+            if stop(configured_data_dir())
+            else "The embedded PostgreSQL was not running."
+        )
     elif sys.argv[1:] == ["start"]:
-        print(f"Embedded PostgreSQL running; socket in {ensure_running(target)}")
+        print(f"Embedded PostgreSQL running; socket in {ensure_running(configured_data_dir())}")
     else:
         sys.exit("usage: python -m encyclopedia.embedded_db start|stop")

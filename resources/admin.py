@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from disorders.admin import DisorderAdmin
+from disorders.admin import URLS_ASSUME_HTTPS, DisorderAdmin
 from resources.models import DisorderResource, Organization, Phone
 
 
@@ -17,6 +17,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["country", "verified_on"]
     search_fields = ["name", "locality", "email", "website"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = URLS_ASSUME_HTTPS
     fieldsets = [
         (None, {"fields": ["name", "slug"]}),
         ("Postal address", {"fields": ["street_address", ("locality", "region", "postal_code"), "country"]}),

@@ -1,0 +1,59 @@
+"""``manage.py import_nord PATH...``: load NORD abstracts (see ``disorders.importers.nord``)."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from disorders.importers.nord import NordImportError, abstract_paths, load_abstracts, read_abstract
+
+
+class Command(BaseCommand):
+    help = "Import NORD abstracts (Healthwise layout) from .txt files or directories of them, all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="An abstract, or a directory of .txt abstracts.")
+        parser.add_argument("--publish", action="store_true", help="Publish the imported entries (default: drafts).")
+        parser.add_argument("--dry-run", action="store_true", help="Parse and report only; write nothing.")
+        parser.add_argument(
+            "--format",
+            dest="output_format",
+            choices=["text", "json"],
+            default="text",
+            help="With --dry-run, json prints what was parsed.",
+        )
+
+    def handle(self, *args, paths, publish, dry_run, output_format, **options):
+        if output_format == "json" and not dry_run:
+            raise CommandError("--format json goes with --dry-run.")
+        try:
+            files = abstract_paths(paths)
+            if dry_run:
+                self.report_parsed([read_abstract(path) for path in files], output_format)
+            else:
+                self.report_loaded(load_abstracts(files, publish=publish))
+        except NordImportError as error:
+            raise CommandError(str(error)) from error
+
+    def report_parsed(self, abstracts, output_format):
+        if output_format == "json":
+            self.stdout.write(json.dumps([abstract.as_dict() for abstract in abstracts], indent=2, ensure_ascii=False))
+            return
+        for abstract in abstracts:
+            self.stdout.write(
+                f"{abstract.origin}: {abstract.title} — {len(abstract.synonyms)} synonyms, "
+                f"{len(abstract.subdivisions)} subdivisions, {len(abstract.sections)} sections, "
+                f"{len(abstract.organizations)} organizations"
+            )
+        self.stdout.write(f"Dry run: {len(abstracts)} files parsed, nothing written.")
+
+    def report_loaded(self, result):
+        for imported in result.files:
+            self.stdout.write(f"{imported.action:<9} {imported.title} ({imported.origin})")
+        files = f"{len(result.files)} file{'' if len(result.files) == 1 else 's'}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{files}: {len(result.created)} created, {len(result.updated)} updated, "
+                f"{len(result.unchanged)} unchanged; organizations: {len(result.organizations_created)} created, "
+                f"{len(result.organizations_updated)} completed."
+            )
+        )

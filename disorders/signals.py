@@ -1,0 +1,5 @@
+from django.dispatch import Signal
+
+# Sent once an entry and every row it owns have been written (admin save, import, revert),
+# with ``disorder``. Receivers keep data derived from the whole entry current (the search index).
+entry_saved = Signal()

@@ -1,0 +1,120 @@
+"""Every admin page opens for every role, with the rights DESIGN.md gives that role."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from disorders.models import Classification, Code, Disclaimer, Disorder, Section, Source
+from resources.models import DisorderResource, Organization, Phone
+from tests.conftest import make_staff
+from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source
+
+pytestmark = pytest.mark.django_db
+
+# Which roles may add objects of each registered model (superusers may add everything).
+ADDERS = {
+    Disorder: {"Editors", "Reviewers"},
+    Organization: {"Editors", "Reviewers"},
+    Classification: {"Reviewers"},
+    Source: {"Reviewers"},
+    Disclaimer: set(),
+}
+
+
+@pytest.fixture
+def one_of_each(db):
+    disorder = make_disorder("Juvenile Myelomonocytic Leukemia", synonyms=["JMML"])
+    disorder.sections.create(kind=Section.Kind.GENERAL_DISCUSSION, body="Text.")
+    disorder.classifications.add(make_classification("Rare hematologic disease"))
+    make_code(disorder)
+    make_source(name="National Organization for Rare Disorders, Inc.", slug="nord")
+    make_organization("Rare Cancer Alliance", disorder=disorder, phones=[(Phone.Kind.TEL, "(212)344-6633")])
+    return {
+        model: model.objects.first()
+        for model in admin.site._registry
+        if model._meta.app_label in {"disorders", "resources"}
+    }
+
+
+def admin_url(model, page, obj=None):
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}"
+    return reverse(name, args=[obj.pk] if obj else [])
+
+
+@pytest.mark.parametrize("role", [None, "Editors", "Reviewers", "Auditors"])
+def test_every_admin_page_opens_for_each_role(client, django_user_model, one_of_each, role):
+    user = (
+        django_user_model.objects.create_superuser("root", password="pw")
+        if role is None
+        else make_staff(django_user_model, role.lower(), role)
+    )
+    client.force_login(user)
+    assert client.get(reverse("admin:index")).status_code == 200
+    for model, obj in one_of_each.items():
+        assert obj is not None, model
+        assert client.get(admin_url(model, "changelist")).status_code == 200, model
+        assert client.get(admin_url(model, "changelist"), {"q": "leuk"}).status_code == 200, model
+        assert client.get(admin_url(model, "change", obj)).status_code == 200, model
+        may_add = role is None or role in ADDERS.get(model, set())
+        assert client.get(admin_url(model, "add")).status_code == (200 if may_add else 403), (model, role)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, one_of_each):
+    for model, obj in one_of_each.items():
+        response = client.get(admin_url(model, "change", obj))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_entry_form_holds_everything_an_entry_owns(editor_client, one_of_each):
+    disorder = one_of_each[Disorder]
+    content = editor_client.get(admin_url(Disorder, "change", disorder)).content.decode()
+    for prefix in ["synonyms", "subdivisions", "sections", "codes", "attributions", "resources"]:
+        assert f'name="{prefix}-TOTAL_FORMS"' in content, prefix
+    # Organizations and classifications are picked by autocomplete, not a giant select.
+    assert 'data-ajax--url="/admin/autocomplete/"' in content
+    assert "View on site" in content
+
+
+def test_changelist_finds_entries_by_synonym_and_filters_by_status(editor_client, one_of_each):
+    make_disorder("Unrelated Draft", published=False)
+    by_synonym = editor_client.get(admin_url(Disorder, "changelist"), {"q": "JMML"})
+    assert list(by_synonym.context["cl"].result_list) == [one_of_each[Disorder]]
+    drafts = editor_client.get(admin_url(Disorder, "changelist"), {"status__exact": "draft"})
+    assert [d.title for d in drafts.context["cl"].result_list] == ["Unrelated Draft"]
+
+
+def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
+    organization = make_organization("Leukemia & Lymphoma Society")
+    data = {
+        "title": "Examplitis Syndrome",
+        "slug": "examplitis-syndrome",
+        "summary": "",
+        "status": "draft",
+        "prevalence": "",
+        "age_of_onset": "",
+        "inheritance": "",
+        "last_reviewed_on": "",
+        "last_reviewed_by": "",
+        "next_review_due": "",
+    }
+    for prefix, rows in {
+        "synonyms": [{"name": "ESS", "position": "0"}],
+        "subdivisions": [],
+        "sections": [{"kind": "general_discussion", "heading": "", "position": "0", "body": "Para one.", "source": ""}],
+        "codes": [{"system": "ORPHA", "value": "999999", "relation": "exact"}],
+        "attributions": [],
+        "resources": [{"organization": str(organization.pk), "position": "0"}],
+    }.items():
+        data.update({f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"})
+        for index, row in enumerate(rows):
+            data.update({f"{prefix}-{index}-{field}": value for field, value in row.items()})
+    response = editor_client.post(admin_url(Disorder, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    disorder = Disorder.objects.get(slug="examplitis-syndrome")
+    assert [s.name for s in disorder.synonyms.all()] == ["ESS"]
+    assert disorder.sections.get().body == "Para one."
+    assert disorder.codes.get().value == "999999"
+    assert DisorderResource.objects.get(disorder=disorder).organization == organization
+    assert disorder.content_changed_at is not None
+    assert Code.objects.count() == 1
