@@ -1,0 +1,63 @@
+"""Editor-written Markdown to safe HTML, in one place for templates and views."""
+
+import html
+
+import markdown
+import nh3
+from django.utils.html import strip_tags
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+# The page owns h1 (the title) and h2 (section headings); a body's headings start at h3.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "em", "strong", "sub", "sup", "abbr", "a", "blockquote", "code", "pre",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+}
+# No javascript:, data: or vbscript: links; nh3 drops an href with any other scheme.
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+class _DemoteTopHeadings(Treeprocessor):
+    def run(self, root):
+        for element in root.iter():
+            if element.tag in {"h1", "h2"}:
+                element.tag = "h3"
+
+
+class _SectionHeadings(Extension):
+    """Turn an editor's # and ## into h3 so a body never outranks the section it sits in."""
+
+    def extendMarkdown(self, md):  # Markdown's API name, not ours
+        md.treeprocessors.register(_DemoteTopHeadings(md), "demote_top_headings", 1)
+
+
+# "extra" minus footnotes, attr_list and md_in_html: their ids, classes and raw blocks would be sanitized away.
+EXTENSIONS = ["tables", "fenced_code", "def_list", "abbr", "sane_lists", _SectionHeadings()]
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}  # align="", since style="" is stripped
+
+
+def render_markdown(text):
+    """Render Markdown and sanitize the result; the return value is safe to mark safe."""
+    if not text:
+        return ""
+    rendered = markdown.markdown(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+    # nh3 also drops <script> and <style> with their content and adds rel="noopener noreferrer" to links.
+    return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES)
+
+
+def plain_text(text, max_chars=None):
+    """Markdown as one line of plain text (for meta descriptions), optionally shortened at a word boundary."""
+    # Unescaped because templates escape it again on output.
+    flat = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    if max_chars is None or len(flat) <= max_chars:
+        return flat
+    cut = flat[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return f"{cut}…"

@@ -1,0 +1,120 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Mark tests ``pytest.mark.browser`` and ``pytest.mark.django_db(transaction=True, serialized_rollback=True)``
+(the live server needs committed data; serialized rollback restores the migrations' seeded rows,
+such as roles and disclaimers, that the flush after each test would otherwise remove).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API keeps an asyncio loop running in this thread for the whole session, and Django
+# refuses ORM calls from a thread with a running loop. Tests only touch the database between page calls,
+# never concurrently with the browser, so lifting the guard is safe here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+# We run as root with the network closed: no sandbox, no GPU, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"  # gitignored
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # Django keeps database connections thread-local only while no event loop runs in the thread; under
+    # Playwright's loop it would hand out fresh ones, losing the test database's serialized contents and
+    # leaving a connection open that blocks dropping the database. Keep using the connections we have.
+    current_connections = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        for alias, connection in current_connections.items():
+            connections[alias] = connection
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _new_page(browser, viewport, **options):
+    context = browser.new_context(viewport=viewport, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop-sized page in a fresh browser context."""
+    context, page = _new_page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A 360px-wide touch page, the narrowest phone we design for."""
+    context, page = _new_page(browser, PHONE, is_mobile=True, has_touch=True)
+    yield page
+    context.close()
+
+
+def _save_screenshot(page, name):
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _assert_accessible(page):
+    results = Axe().run(page)
+    blocking = [violation for violation in results.response["violations"] if violation["impact"] in BLOCKING_IMPACTS]
+    report = "\n".join(
+        f"- {violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {', '.join(str(node['target']) for node in violation['nodes'])}"
+        for violation in blocking
+    )
+    assert not blocking, f"axe found serious or critical accessibility violations on {page.url}:\n{report}"
+
+
+def _assert_no_horizontal_overflow(page):
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    viewport_width = page.viewport_size["width"]
+    assert scroll_width <= viewport_width, f"the page is {scroll_width}px wide in a {viewport_width}px viewport"
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves a full-page PNG under test-artifacts/screenshots/ for people to look at."""
+    return _save_screenshot
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page)`` runs axe and fails listing every violation of impact serious or critical."""
+    return _assert_accessible
+
+
+@pytest.fixture
+def assert_no_horizontal_overflow():
+    """``assert_no_horizontal_overflow(page)``: nothing sticks out sideways, the page fits its viewport."""
+    return _assert_no_horizontal_overflow
