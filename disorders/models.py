@@ -433,3 +433,30 @@ class Disclaimer(models.Model):
 
     def render_for(self, disorder):
         return self.body.replace("{title}", disorder.title)
+
+
+class RetiredCode(models.Model):
+    """A code its terminology withdrew (Orphanet's deprecated and obsolete ORPHAcodes), and what replaced it."""
+
+    class Status(models.TextChoices):
+        DEPRECATED = "deprecated", "Deprecated (replaced by another code)"
+        OBSOLETE = "obsolete", "Obsolete (no longer used)"
+
+    system = models.CharField(max_length=10, choices=Code.System)
+    value = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=Status)
+    replaced_by = models.CharField(max_length=50, blank=True, help_text="The active code in the same system, if any.")
+
+    class Meta:
+        ordering = ["system", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "value"], name="retired_code_unique"),
+            models.CheckConstraint(condition=~Q(replaced_by=F("value")), name="retired_code_not_replaced_by_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.system} {self.value} ({self.get_status_display().split(' (')[0].lower()})"
+
+    def clean(self):
+        if self.replaced_by and self.replaced_by == self.value:
+            raise ValidationError({"replaced_by": "A code cannot replace itself."})

@@ -13,6 +13,7 @@ from disorders.models import (
     Disorder,
     DisorderSource,
     PreviousSlug,
+    RetiredCode,
     Section,
     Source,
     Subdivision,
@@ -265,3 +266,17 @@ def test_organization_address_prints_like_an_envelope():
         "Lyon, 69001",
         "France",
     ]
+
+
+def test_retired_code_is_unique_and_cannot_replace_itself():
+    RetiredCode.objects.create(system=Code.System.ORPHA, value="1234", status="deprecated", replaced_by="86834")
+    violates(
+        "retired_code_unique",
+        lambda: RetiredCode.objects.create(system=Code.System.ORPHA, value="1234", status="obsolete"),
+    )
+    violates(
+        "retired_code_not_replaced_by_itself",
+        lambda: RetiredCode.objects.create(system="ORPHA", value="77", status="deprecated", replaced_by="77"),
+    )
+    with pytest.raises(ValidationError, match="cannot replace itself"):
+        RetiredCode(system="ORPHA", value="77", status="deprecated", replaced_by="77").clean()
