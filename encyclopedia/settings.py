@@ -145,4 +145,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own logger would print to a second console handler; let it reach the root one only.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
