@@ -1,55 +1,68 @@
-from django.contrib import admin
-from django.db import models
+import datetime
+
+from django.contrib import admin, messages
+from django.db import models, transaction
 from django.db.models import Count
+from django.urls import path
 from django.utils import timezone
 
+from disorders import history
+from disorders.admin_views import CompareView, EntryHistoryView, RevertView, RevisionView
+from disorders.forms import DisorderAdminForm, EntryInlineFormSet, MultilineTextField
 from disorders.models import (
     Classification,
     Code,
     Disclaimer,
     Disorder,
     DisorderSource,
+    RetiredCode,
     Section,
     Source,
     Subdivision,
     Synonym,
 )
-from disorders.signals import entry_saved
 
 # Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
 URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+# Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
+ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
+# When a review sets no later date, the next one falls due this long after it.
+REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 
-class SynonymInline(admin.TabularInline):
-    model = Synonym
+class EntryPartInline:
+    """What every inline of the entry form shares (mixed into TabularInline or StackedInline)."""
+
     extra = 0
+    formset = EntryInlineFormSet
+    formfield_overrides = ENTRY_TEXT
+
+
+class SynonymInline(EntryPartInline, admin.TabularInline):
+    model = Synonym
     fields = ["name", "position"]
 
 
-class SubdivisionInline(admin.TabularInline):
+class SubdivisionInline(EntryPartInline, admin.TabularInline):
     model = Subdivision
     fk_name = "disorder"
-    extra = 0
     fields = ["name", "linked_disorder", "position"]
     autocomplete_fields = ["linked_disorder"]
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(EntryPartInline, admin.StackedInline):
     model = Section
-    extra = 0
     fields = [("kind", "heading", "position"), "body", "source"]
 
 
-class CodeInline(admin.TabularInline):
+class CodeInline(EntryPartInline, admin.TabularInline):
     model = Code
-    extra = 0
     fields = ["system", "value", "relation"]
 
 
-class DisorderSourceInline(admin.StackedInline):
+class DisorderSourceInline(EntryPartInline, admin.StackedInline):
     model = DisorderSource
-    extra = 0
-    formfield_overrides = URLS_ASSUME_HTTPS
+    formfield_overrides = {**ENTRY_TEXT, **URLS_ASSUME_HTTPS}
     fields = [
         ("source", "reference"),
         ("url", "source_updated_on"),
@@ -60,8 +73,19 @@ class DisorderSourceInline(admin.StackedInline):
     ]
 
 
+def apply_review(disorder, user):
+    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on."""
+    today = timezone.localdate()
+    disorder.last_reviewed_on = today
+    disorder.last_reviewed_by = user
+    if disorder.next_review_due is None or disorder.next_review_due <= today:
+        disorder.next_review_due = today + REVIEW_INTERVAL
+
+
 @admin.register(Disorder)
 class DisorderAdmin(admin.ModelAdmin):
+    form = DisorderAdminForm
+    formfield_overrides = ENTRY_TEXT
     list_display = ["title", "status", "synonym_count", "content_changed_at", "next_review_due"]
     list_filter = ["status", "classifications", "attributions__source"]
     search_fields = ["title", "synonyms__name", "codes__value"]
@@ -69,7 +93,16 @@ class DisorderAdmin(admin.ModelAdmin):
     date_hierarchy = "content_changed_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["classifications"]
-    readonly_fields = ["published_at", "content_changed_at", "version", "created_at", "updated_at"]
+    # Reviews are recorded by "Mark reviewed" (who and when), never typed in.
+    readonly_fields = [
+        "published_at",
+        "content_changed_at",
+        "version",
+        "created_at",
+        "updated_at",
+        "last_reviewed_on",
+        "last_reviewed_by",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "status"]}),
         ("Facts", {"fields": ["prevalence", "age_of_onset", "inheritance"], "classes": ["collapse"]}),
@@ -79,6 +112,8 @@ class DisorderAdmin(admin.ModelAdmin):
     ]
     # Organizations are attached by resources.admin so that imports run resources → disorders only.
     inlines = [SynonymInline, SubdivisionInline, SectionInline, CodeInline, DisorderSourceInline]
+    # No list_editable and no bulk edits: every change goes through the entry form's version check.
+    actions = ["mark_reviewed"]
 
     def get_queryset(self, request):
         # distinct=True: the synonym search joins rows that would otherwise inflate the count.
@@ -88,12 +123,74 @@ class DisorderAdmin(admin.ModelAdmin):
     def synonym_count(self, obj):
         return obj._synonym_count
 
+    def get_urls(self):
+        def wrap(view_class):
+            return self.admin_site.admin_view(view_class.as_view(model_admin=self))
+
+        return [
+            path("<int:object_id>/history/<int:revision_id>/", wrap(RevisionView), name="disorders_disorder_revision"),
+            path("<int:object_id>/compare/", wrap(CompareView), name="disorders_disorder_compare"),
+            path("<int:object_id>/revert/<int:revision_id>/", wrap(RevertView), name="disorders_disorder_revert"),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The change form's "History" link: our revisions (who, when, why, what), not Django's log of saves.
+        return EntryHistoryView.as_view(model_admin=self)(request, object_id=object_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_review_permission(request):
+            fields.append("next_review_due")
+        published = obj is not None and obj.status in (Disorder.Status.PUBLISHED, Disorder.Status.ARCHIVED)
+        if published and not self.has_publish_permission(request):
+            # Moving a published or archived entry anywhere else is unpublishing: reviewers only.
+            fields.append("status")
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # get_form makes a new class per request
+        return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_mark_reviewed"] = (
+            change and self.has_review_permission(request) and self.has_change_permission(request, obj)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("disorders.publish_disorder")
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("disorders.review_disorder")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The entry's state before this save, if history has nothing yet to compare it with.
+            history.ensure_baseline(obj)
+        if form.marks_reviewed:
+            apply_review(obj, request.user)
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # "Last updated" is honest: only a save that changed something moves it.
-        if form.has_changed() or any(formset.has_changed() for formset in formsets):
-            Disorder.objects.filter(pk=form.instance.pk).update(content_changed_at=timezone.now())
-        entry_saved.send(sender=Disorder, disorder=form.instance)
+        revision = history.record_revision(form.instance, user=request.user, comment=form.revision_comment(change))
+        if change and revision is None:
+            self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
+
+    @admin.action(permissions=["review"], description="Mark selected entries reviewed today")
+    def mark_reviewed(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            # Locked and versioned like a form save: a form opened before this cannot overwrite the review.
+            for disorder in Disorder.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
+                history.ensure_baseline(disorder)
+                apply_review(disorder, request.user)
+                disorder.save(update_fields=["last_reviewed_on", "last_reviewed_by", "next_review_due", "updated_at"])
+                history.record_revision(disorder, user=request.user, comment="Marked reviewed")
+                self.log_change(request, disorder, "Marked reviewed")
+        self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
 
 
 @admin.register(Classification)
@@ -122,3 +219,10 @@ class DisclaimerAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Every entry page shows these texts; they are edited, never removed.
         return False
+
+
+@admin.register(RetiredCode)
+class RetiredCodeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "replaced_by"]
+    list_filter = ["system", "status"]
+    search_fields = ["value", "replaced_by"]

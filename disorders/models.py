@@ -4,13 +4,15 @@ Shared things (sources, classification nodes) live here too because entries
 point at them; organizations live in the ``resources`` app, which points here.
 """
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,7 +139,7 @@ class Disorder(models.Model):
     )
     next_review_due = models.DateField(null=True, blank=True, help_text="When a reviewer should look at it again.")
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Incremented on every save; protects against overwriting a colleague."
+        default=1, editable=False, help_text="Moves with every recorded change; stops a stale form overwriting it."
     )
     prevalence = models.CharField(
         max_length=200, blank=True, help_text='As the source states it, e.g. "1-9 / 1 000 000".'
@@ -392,11 +394,28 @@ class Code(models.Model):
     def __str__(self):
         return f"{self.system} {self.value}"
 
+    @property
+    def url(self):
+        """The code's page in its terminology's public browser, or "" where there is no stable one."""
+        template = CODE_URLS.get(self.system)
+        return template.format(value=quote(self.value, safe="")) if template else ""
+
     def clean(self):
         if self.value and not self.value.strip():
             raise ValidationError({"value": "Enter the code."})
         if self.value and any(character.isspace() for character in self.value):
             raise ValidationError({"value": "A code has no spaces."})
+
+
+# Public pages keyed by the code itself. None for ICD-11 (its browser addresses entities by a
+# numeric id we do not store, not by code), UMLS (needs a licence login), GARD and NORD (pages by name).
+CODE_URLS = {
+    Code.System.ORPHA: "https://www.orpha.net/en/disease/detail/{value}",
+    Code.System.OMIM: "https://omim.org/entry/{value}",
+    Code.System.ICD10: "https://icd.who.int/browse10/2019/en#/{value}",
+    Code.System.MESH: "https://meshb.nlm.nih.gov/record/ui?ui={value}",
+    Code.System.MONDO: "https://purl.obolibrary.org/obo/MONDO_{value}",
+}
 
 
 class Disclaimer(models.Model):
@@ -460,3 +479,72 @@ class RetiredCode(models.Model):
     def clean(self):
         if self.replaced_by and self.replaced_by == self.value:
             raise ValidationError({"replaced_by": "A code cannot replace itself."})
+
+
+class DisorderNameQuerySet(models.QuerySet):
+    def of_published(self):
+        """Names of the entries readers may see (``DisorderQuerySet.published`` decides which)."""
+        return self.filter(disorder__in=Disorder.objects.published())
+
+    def starting_with(self, initial):
+        """Names filed under one letter of the A-Z index ("A"…"Z", or ``OTHER_INITIAL`` for digits and the rest)."""
+        if initial == OTHER_INITIAL:
+            return self.exclude(normalized__regex=r"^[a-z]")
+        return self.filter(normalized__startswith=initial.lower())
+
+    def initials(self):
+        """The A-Z letters (and ``OTHER_INITIAL``) that have at least one name, in one query."""
+        first = Left("normalized", 1)
+        buckets = self.annotate(
+            initial=Case(When(normalized__regex=r"^[a-z]", then=Upper(first)), default=Value(OTHER_INITIAL))
+        )
+        return set(buckets.order_by().values_list("initial", flat=True).distinct())
+
+
+# The A-Z index files names that start with a digit or a symbol ("3-M syndrome") under one heading.
+OTHER_INITIAL = "0-9"
+
+
+class DisorderName(models.Model):
+    """One name an entry goes by: its title, a synonym or a subdivision.
+
+    Derived data for search and the A-Z index: ``disorders.search.reindex`` rewrites an
+    entry's rows every time the entry is saved. Never edited, never versioned.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE = "title", "title"
+        SYNONYM = "synonym", "synonym"
+        SUBDIVISION = "subdivision", "subdivision"
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind)
+    # lower(unaccent(name)), computed by PostgreSQL as the row is written: unaccent() is not immutable,
+    # so it can be neither a generated column nor an expression index, and Python's idea of accents differs.
+    normalized = models.CharField(max_length=255, editable=False)
+
+    objects = DisorderNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["normalized", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "kind", "name"], name="disorder_name_once_per_kind"),
+            models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="disorder_name_not_blank"),
+        ]
+        indexes = [
+            # Typo-tolerant matching (%>, %) and LIKE patterns.
+            GinIndex(fields=["normalized"], opclasses=["gin_trgm_ops"], name="disorder_name_trigram"),
+            # Exact matches and the A-Z index's prefix LIKE, whatever the database collation.
+            models.Index(fields=["normalized"], opclasses=["varchar_pattern_ops"], name="disorder_name_normalized"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()} of {self.disorder})"
+
+    def clean(self):
+        if self.name is not None and not self.name.strip():
+            raise ValidationError({"name": "A name cannot be blank."})
+        same = DisorderName.objects.filter(disorder=self.disorder_id, kind=self.kind, name=self.name)
+        if self.disorder_id and same.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": f"This entry already has this {self.get_kind_display()}."})

@@ -1,17 +1,39 @@
-from django.apps import apps
-from django.db.models import Exists, OuterRef, Prefetch
-from django.views.generic import DetailView
+import string
 
-from disorders.models import Classification, Disclaimer, Disorder, DisorderSource, Section, Subdivision
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, ListView
+
+from disorders import search
+from disorders.export import entry_as_dict, export_queryset
+from disorders.models import (
+    OTHER_INITIAL,
+    Classification,
+    Code,
+    Disclaimer,
+    Disorder,
+    DisorderName,
+    DisorderSource,
+    RetiredCode,
+    Section,
+    Subdivision,
+)
 from encyclopedia.markup import plain_text
+from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
 
 DESCRIPTION_LENGTH = 160  # what search engines show of a meta description
 
 
-class DisorderDetailView(DetailView):
+class DisorderDetailView(ReaderCacheMixin, DetailView):
     """The public entry: everything its source document carries, in a fixed number of queries."""
 
     context_object_name = "disorder"
+    varies_by_user = True  # staff preview drafts
 
     def get_queryset(self):
         visible = Disorder.objects.visible_to(self.request.user)
@@ -56,6 +78,7 @@ class DisorderDetailView(DetailView):
             source_disclaimers=[attribution for attribution in attributions if attribution.disclaimer],
             description=self.get_description(disorder),
         )
+        context["structured_data"] = self.get_structured_data(disorder, context["description"])
         return context
 
     @staticmethod
@@ -66,8 +89,37 @@ class DisorderDetailView(DetailView):
         first_section = next(iter(disorder.sections.all()), None)
         return plain_text(first_section.body, DESCRIPTION_LENGTH) if first_section else ""
 
+    @staticmethod
+    def get_structured_data(disorder, description):
+        """schema.org: a MedicalWebPage about a MedicalCondition, with every name and code the entry has."""
+        url = absolute_url(disorder.get_absolute_url())
+        condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
+        if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
+            condition["alternateName"] = synonyms
+        if codes := disorder.codes.all():
+            condition["code"] = [
+                {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
+            ]
+        page = {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": disorder.title,
+            "description": description,
+            "inLanguage": "en",
+            "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")},
+            "about": condition,
+        }
+        dates = {
+            "datePublished": disorder.published_at,
+            "dateModified": disorder.content_changed_at,
+            "lastReviewed": disorder.last_reviewed_on,
+        }
+        page.update({key: value.isoformat() for key, value in dates.items() if value})
+        return page
 
-class ClassificationDetailView(DetailView):
+
+class ClassificationDetailView(ReaderCacheMixin, DetailView):
     model = Classification
     context_object_name = "classification"
 
@@ -82,4 +134,141 @@ class ClassificationDetailView(DetailView):
             children=node.children.all(),
             disorders=node.disorders.published().only("title", "slug", "summary"),
         )
+        return context
+
+
+def disorder_json(request, slug):
+    """``/disorders/<slug>.json``: a published entry as :func:`disorders.export.entry_as_dict` writes it."""
+    disorder = get_object_or_404(export_queryset(), slug=slug)
+    return JsonResponse(entry_as_dict(disorder), json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+# A retired code may be replaced by a code that was itself retired; a few hops cover every real chain.
+MAX_REPLACEMENTS = 5
+
+
+def code_redirect(request, system, value):
+    """``/codes/<system>/<value>/``: the published entry that carries an external code.
+
+    The system is matched case-insensitively ("icd-10"); a code no published entry
+    carries but that its terminology retired leads where its replacement leads.
+    The redirect is temporary (302): editors remap codes and terminologies retire
+    them, and a permanent redirect would be cached by browsers past such changes.
+    Several entries: the one with an exact mapping, else a list to choose from.
+    """
+    system = {choice.casefold(): choice for choice in Code.System.values}.get(system.casefold())
+    if system is None:
+        raise Http404("No such code system.")
+    requested, replaced = value, []
+    while True:
+        # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
+        values = {value, value.upper()}
+        codes = list(
+            Code.objects.filter(system=system, value__in=values, disorder__in=Disorder.objects.published())
+            .select_related("disorder")
+            .order_by("disorder__title", "disorder__pk")
+        )
+        if codes:
+            break
+        retired = RetiredCode.objects.filter(system=system, value__in=values).exclude(replaced_by="").first()
+        seen = {requested.upper(), *(code.upper() for code in replaced)}
+        if retired is None or retired.replaced_by.upper() in seen or len(replaced) >= MAX_REPLACEMENTS:
+            raise Http404("No published entry has this code.")
+        value = retired.replaced_by
+        replaced.append(value)
+    exact = [code for code in codes if code.relation == Code.Relation.EXACT]
+    candidates = list({code.disorder_id: code for code in exact or codes}.values())
+    if len(candidates) == 1:
+        return redirect(candidates[0].disorder)
+    context = {"system": system, "value": value, "requested": requested, "replaced": replaced, "codes": candidates}
+    return render(request, "disorders/code_entries.html", context)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search by any name of a disorder",
+        required=False,
+        max_length=search.MAX_QUERY_LENGTH,
+        error_messages={"max_length": "Search terms can be at most %(limit_value)d characters long."},
+    )
+
+
+class SearchView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/search/?q=``: entries found by any name, misspelled too, or by words in their text."""
+
+    template_name = "disorders/search.html"
+    context_object_name = "results"
+    paginate_by = 20
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET)
+        self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        response = super().get(request, *args, **kwargs)
+        if self.form.errors:
+            response.status_code = 400
+        return response
+
+    def get_queryset(self):
+        return search.search(self.query) if self.query else Disorder.objects.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["results"] = context["object_list"] = search.describe_matches(context["results"], self.query)
+        if self.query and not context["paginator"].count:
+            context["spellings"] = search.did_you_mean(self.query)
+        context.update(form=self.form, query=self.query, box_query=self.box_query())
+        return context
+
+    def box_query(self):
+        """What the search box shows again: a refused query without its NUL bytes, cut to the allowed length."""
+        if not self.form.errors:
+            return self.query
+        return self.request.GET.get("q", "").replace("\x00", "")[: search.MAX_QUERY_LENGTH]
+
+
+@require_safe
+@reader_cache
+def suggest(request):
+    """``/search/suggest/?q=``: JSON for the search box's autocomplete, ``{"results": [...]}`` (see search.suggest)."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(form.errors["q"])}, status=400)
+    return JsonResponse({"results": search.suggest(form.cleaned_data["q"])})
+
+
+# The A-Z bar: one link per letter, then names that start with a digit or a symbol.
+INITIALS = [*string.ascii_uppercase, OTHER_INITIAL]
+
+
+def index_names():
+    """Names the A-Z index lists: titles and synonyms of published entries."""
+    return DisorderName.objects.of_published().exclude(kind=DisorderName.Kind.SUBDIVISION)
+
+
+def az_bar(current=None):
+    """The A-Z bar's letters, each with whether any name is filed under it (one query)."""
+    used = index_names().initials()
+    return [{"value": initial, "used": initial in used, "current": initial == current} for initial in INITIALS]
+
+
+class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/disorders/?letter=J``: titles and synonyms under one letter, each leading to its entry."""
+
+    template_name = "disorders/disorder_index.html"
+    context_object_name = "names"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        self.letter = request.GET.get("letter", INITIALS[0]).upper()
+        if self.letter not in INITIALS:
+            raise Http404("The A-Z index has no such letter.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        names = index_names().starting_with(self.letter).select_related("disorder")
+        return names.only("name", "kind", "normalized", "disorder__title", "disorder__slug")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(letter=self.letter, az_bar=az_bar(self.letter))
         return context

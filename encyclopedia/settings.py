@@ -92,6 +92,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("The encyclopedia runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
+READER_CACHE_SECONDS = env.int("READER_CACHE_SECONDS", default=300)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

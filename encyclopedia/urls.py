@@ -1,12 +1,30 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from disorders.admin_views import RecentChangesView, ReviewQueueView
+from disorders.sitemaps import ClassificationSitemap, DisorderSitemap
 from encyclopedia import views
+from encyclopedia.reader_pages import reader_cache
+from encyclopedia.sitemaps import PagesSitemap
+from resources.sitemaps import OrganizationSitemap
+
+SITEMAPS = {
+    "pages": PagesSitemap,
+    "entries": DisorderSitemap,
+    "classifications": ClassificationSitemap,
+    "organizations": OrganizationSitemap,
+}
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("disclaimers/", views.DisclaimersView.as_view(), name="disclaimers"),
+    path("sitemap.xml", reader_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("", include("disorders.urls")),
     path("", include("resources.urls")),
+    # Staff pages of our own inside the admin (before admin.site.urls, whose catch-all would take them).
+    path("admin/recent-changes/", admin.site.admin_view(RecentChangesView.as_view()), name="recent_changes"),
+    path("admin/review-queue/", admin.site.admin_view(ReviewQueueView.as_view()), name="review_queue"),
     path("admin/", admin.site.urls),
 ]

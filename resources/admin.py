@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from disorders.admin import URLS_ASSUME_HTTPS, DisorderAdmin
+from disorders.admin import URLS_ASSUME_HTTPS, DisorderAdmin, EntryPartInline
 from resources.models import DisorderResource, Organization, Phone
 
 
@@ -41,9 +41,8 @@ class OrganizationAdmin(admin.ModelAdmin):
         return obj._entries
 
 
-class DisorderResourceInline(admin.TabularInline):
+class DisorderResourceInline(EntryPartInline, admin.TabularInline):
     model = DisorderResource
-    extra = 0
     fields = ["organization", "position"]
     autocomplete_fields = ["organization"]
     verbose_name_plural = "Resources (support organizations, in display order)"

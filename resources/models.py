@@ -52,6 +52,11 @@ class Organization(models.Model):
             raise ValidationError({"name": "An organization with this name exists already; link that one instead."})
 
     @property
+    def place(self):
+        """Town, region and country on one line, for lists: "New York, NY, United States"."""
+        return ", ".join(part for part in [self.locality, self.region, self.country] if part)
+
+    @property
     def address_lines(self):
         """The postal address as printed on an envelope."""
         lines = [line.strip() for line in self.street_address.splitlines() if line.strip()]

@@ -1,10 +1,33 @@
-from django.views.generic import DetailView
+from django.views.generic import DetailView, ListView
 
 from disorders.models import Disorder
+from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin
+from resources.forms import OrganizationFilterForm
 from resources.models import Organization
 
 
-class OrganizationDetailView(DetailView):
+class OrganizationListView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/organizations/``: the directory, filtered by country and state and searched by name."""
+
+    template_name = "resources/organization_list.html"
+    context_object_name = "organizations"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        self.form = OrganizationFilterForm(request.GET)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        organizations = Organization.objects.only("name", "slug", "locality", "region", "country", "website")
+        return self.form.filter(organizations)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        return context
+
+
+class OrganizationDetailView(ReaderCacheMixin, DetailView):
     model = Organization
     context_object_name = "organization"
 

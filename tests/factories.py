@@ -5,7 +5,8 @@ import itertools
 from django.utils import timezone
 from django.utils.text import slugify
 
-from disorders.models import Classification, Code, Disorder, Section, Source, Synonym
+from disorders.models import Classification, Code, Disorder, Section, Source, Subdivision, Synonym
+from disorders.signals import entry_saved
 from resources.models import DisorderResource, Organization, Phone
 
 _counter = itertools.count(1)
@@ -18,7 +19,8 @@ def make_source(**fields):
     return Source.objects.create(**fields)
 
 
-def make_disorder(title=None, *, published=True, synonyms=(), sections=(), **fields):
+def make_disorder(title=None, *, published=True, synonyms=(), subdivisions=(), sections=(), **fields):
+    """An entry with its names and sections, announced with ``entry_saved`` as every real write path does."""
     title = title or f"Test Disorder {next(_counter)}"
     fields.setdefault("slug", slugify(title))
     if published:
@@ -28,8 +30,11 @@ def make_disorder(title=None, *, published=True, synonyms=(), sections=(), **fie
     disorder = Disorder.objects.create(title=title, **fields)
     for position, name in enumerate(synonyms):
         Synonym.objects.create(disorder=disorder, name=name, position=position)
+    for position, name in enumerate(subdivisions):
+        Subdivision.objects.create(disorder=disorder, name=name, position=position)
     for position, (kind, body) in enumerate(sections):
         Section.objects.create(disorder=disorder, kind=kind, body=body, position=position)
+    entry_saved.send(sender=Disorder, disorder=disorder)
     return disorder
 
 

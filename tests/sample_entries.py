@@ -2,7 +2,8 @@
 
 import datetime
 
-from disorders.models import DisorderSource, Section, Source
+from disorders.models import Disorder, DisorderSource, Section, Source
+from disorders.signals import entry_saved
 from resources.models import Phone
 from tests.factories import make_disorder, make_organization
 
@@ -99,4 +100,5 @@ def make_jmml_entry(**fields):
         postal_code="85614",
         disorder=disorder,
     )
+    entry_saved.send(sender=Disorder, disorder=disorder)
     return disorder

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from disorders.models import Classification, Code, Disclaimer, Disorder, Section, Source
+from disorders.models import Classification, Code, Disclaimer, Disorder, RetiredCode, Section, Source
 from resources.models import DisorderResource, Organization, Phone
 from tests.conftest import make_staff
 from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source
@@ -18,6 +18,7 @@ ADDERS = {
     Classification: {"Reviewers"},
     Source: {"Reviewers"},
     Disclaimer: set(),
+    RetiredCode: {"Reviewers"},
 }
 
 
@@ -28,6 +29,7 @@ def one_of_each(db):
     disorder.classifications.add(make_classification("Rare hematologic disease"))
     make_code(disorder)
     make_source(name="National Organization for Rare Disorders, Inc.", slug="nord")
+    RetiredCode.objects.create(system=Code.System.ORPHA, value="1234", status="deprecated", replaced_by="86834")
     make_organization("Rare Cancer Alliance", disorder=disorder, phones=[(Phone.Kind.TEL, "(212)344-6633")])
     return {
         model: model.objects.first()
@@ -118,3 +120,29 @@ def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
     assert DisorderResource.objects.get(disorder=disorder).organization == organization
     assert disorder.content_changed_at is not None
     assert Code.objects.count() == 1
+
+
+def test_entry_list_has_no_bulk_edits_that_would_skip_the_version_check(client, django_user_model):
+    # list_editable and bulk actions would write entries without the entry form's version check.
+    entry_admin = admin.site._registry[Disorder]
+    assert not entry_admin.list_editable
+    reviewer = make_staff(django_user_model, "reviewer", "Reviewers")
+    client.force_login(reviewer)
+    action_form = client.get(admin_url(Disorder, "changelist")).context["action_form"]
+    assert [value for value, _ in action_form.fields["action"].choices if value] == ["mark_reviewed"]
+
+
+@pytest.mark.parametrize(
+    ("role", "choices"),
+    [("Editors", ["draft", "in_review"]), ("Reviewers", ["draft", "in_review", "published", "archived"])],
+)
+def test_status_choices_follow_the_publish_permission(client, django_user_model, role, choices):
+    client.force_login(make_staff(django_user_model, role.lower(), role))
+    form = client.get(admin_url(Disorder, "add")).context["adminform"].form
+    assert [value for value, _ in form.fields["status"].choices] == choices
+
+
+def test_editors_see_the_status_of_a_published_entry_but_cannot_change_it(editor_client, one_of_each):
+    response = editor_client.get(admin_url(Disorder, "change", one_of_each[Disorder]))
+    assert "status" not in response.context["adminform"].form.fields
+    assert "status" in response.context["adminform"].readonly_fields

@@ -1,5 +1,7 @@
 """The public entry page and the pages it links to (classification, organization, home, errors)."""
 
+import re
+
 import pytest
 from django.template.loader import get_template
 from django.urls import reverse
@@ -118,7 +120,11 @@ def test_entry_links_subdivisions_classifications_and_shows_codes(client):
     assertNotContains(response, draft_subtype.get_absolute_url())
     assertContains(response, "<li>Examplitis type II</li>", html=True)
     assertContains(response, f'<a href="{group.get_absolute_url()}">Rare blood disorders</a>', html=True)
-    assertContains(response, "<dt>Orphanet</dt><dd>86834</dd>", html=True)
+    assertContains(
+        response,
+        '<dt>Orphanet</dt><dd><a href="https://www.orpha.net/en/disease/detail/86834" rel="external">86834</a></dd>',
+        html=True,
+    )
     assertContains(response, "(Narrower (the code is more specific))")
 
 
@@ -164,8 +170,13 @@ def test_section_markdown_is_rendered_and_sanitized(client):
     assertContains(response, "<strong>bold</strong>")
     assertContains(response, '<a href="https://example.org/" rel="noopener noreferrer">a real link</a>', html=True)
     assertContains(response, "<h3>Editor's heading</h3>", html=True)
-    for forbidden in ["<script", "alert(", "javascript:", "onclick", "onerror", "<img"]:
+    for forbidden in ["alert(", "javascript:", "onclick", "onerror", "<img"]:
         assert forbidden not in html
+    # The only scripts are the page's own: the search box's file and the JSON-LD data block.
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/js/search.js" defer>',
+        '<script type="application/ld+json">',
+    ]
 
 
 def test_entry_page_query_count_does_not_grow_with_synonyms_or_organizations(

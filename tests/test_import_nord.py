@@ -396,6 +396,7 @@ def test_dry_run_json_prints_one_object_per_file_and_writes_nothing():
             "disclaimers",
             "last_updated",
             "copyright",
+            "acknowledgement",
         ]
         assert all(set(section) == {"heading", "body"} for section in entry["sections"])
         for org in entry["organizations"]:

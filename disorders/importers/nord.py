@@ -5,7 +5,9 @@ Parsing (:func:`read_abstract`, :func:`parse_abstract`) is pure: text in, an
 :func:`save_abstracts`) writes entries, their synonyms, subdivisions, sections,
 NORD attribution and resources, and the shared organizations.
 
-The layout, as in ``disorders/demo/nord/``::
+The layout, as in ``disorders/demo/nord/`` (other layouts NORD abstracts come in are in
+``tests/data/nord/``: the title printed twice, no Synonyms heading, web-page furniture,
+NORD's own 2010-2014 full reports with "Synonyms of <title>" and an acknowledgement)::
 
     Health Encyclopedia                      site furniture, dropped
     <title>
@@ -33,13 +35,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import reversion
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
+from disorders import history
 from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
-from disorders.signals import entry_saved
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
 from resources.models import DisorderResource, Organization, Phone
@@ -72,13 +72,30 @@ SECTION_KINDS = {
     "standard therapies": Section.Kind.STANDARD_THERAPIES,
     "investigational therapies": Section.Kind.INVESTIGATIONAL_THERAPIES,
     "references": Section.Kind.REFERENCES,
+    # Not NORD's: lets an exported entry with an Orphanet definition (disorders.export) read back.
+    "definition": Section.Kind.DEFINITION,
 }
 
 _BULLET = re.compile(r"^(?:[•·▪◦‣]\s*|[-*]\s+)(?P<item>.+)$")
 _CONTACT = re.compile(r"^(?P<label>tel|fax|tdd|e-?mail|internet)\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _LAST_UPDATED = re.compile(r"^last updated\s*:?\s*(?P<date>.*)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:copyright|©)", re.IGNORECASE)
-_TITLE_NOTICE = re.compile(r"^it is possible that the main title", re.IGNORECASE)
+_TITLE_NOTICE = re.compile(r"^(?:important:?\s+)?it is possible that the main title", re.IGNORECASE)
+# NORD's own reports credit their expert reviewer in a paragraph of its own.
+_ACKNOWLEDGEMENT = re.compile(
+    r"\b(?:grateful|gratefully|acknowledges?|thanks?)\b.*\b(?:preparation|review) of this (?:report|abstract)\b",
+    re.IGNORECASE,
+)
+# Web-page furniture copied along with an abstract; such a line counts as a blank line.
+_FURNITURE = [
+    re.compile(r"^skip to (?:the )?(?:main )?(?:content|navigation)$", re.IGNORECASE),
+    re.compile(r"^font size:?(?:\s+a)*$", re.IGNORECASE),
+    re.compile(r"^health encyclopedia$", re.IGNORECASE),
+    re.compile(r"^search rare diseases?$|^search$|^go$", re.IGNORECASE),  # a search box and its button
+    re.compile(r"^(?:you are here:?\s*)?home\s*[>\u203a\u00bb/|]", re.IGNORECASE),  # a breadcrumb trail
+    # Lone capitals: the font-size "A" buttons, an A-Z bar on one line or one letter a line.
+    re.compile(r"^(?:[A-Z#]|0-9)(?:(?:\s+|\s*\|\s*)(?:[A-Z#]|0-9))*$"),
+]
 # A sub-heading is a short line that does not end like a sentence.
 _SUBHEADING = re.compile(r"^[^.!?:;,]{1,80}$")
 _TOLL_FREE_AREA_CODES = {"800", "888", "877", "866", "855", "844", "833"}
@@ -142,6 +159,7 @@ class Abstract:
     disclaimers: list[str] = field(default_factory=list)
     last_updated: datetime.date | None = None
     copyright: str = ""
+    acknowledgement: str = ""  # NORD's credit to the expert reviewer, in its own reports
     # Not printed in the document: NORD's identifier for it (the file's stem) and where it was read from.
     reference: str = ""
     origin: str = ""
@@ -168,6 +186,7 @@ class Abstract:
             "disclaimers": list(self.disclaimers),
             "last_updated": self.last_updated.isoformat() if self.last_updated else None,
             "copyright": self.copyright,
+            "acknowledgement": self.acknowledgement,
         }
 
 
@@ -236,16 +255,21 @@ def parse_abstract(text, *, origin="<text>", reference=""):
     Raises :class:`NordImportError` for an empty document, one without a title,
     or text in a place the layout has no room for (rather than dropping it).
     """
-    blocks = _blocks(text)
-    if not blocks:
+    if not text.lstrip("\ufeff").strip():
         raise NordImportError(f"{origin}: the file is empty")
-    if blocks[0].text.casefold() == "health encyclopedia":
-        blocks = blocks[1:]
+    blocks = _blocks(text)
+    if blocks and len({line.casefold() for line in blocks[0].lines}) == 1:
+        blocks[0].lines = blocks[0].lines[:1]  # the title printed twice on consecutive lines
     if not blocks or not _is_plain_line(blocks[0]) or len(blocks[0].text) > 255:
-        found = f"found {blocks[0].text[:60]!r} on line {blocks[0].lineno}" if blocks else "found nothing after it"
+        found = f"found {blocks[0].text[:60]!r} on line {blocks[0].lineno}" if blocks else "found only site furniture"
         raise NordImportError(f"{origin}: has no title (expected the disorder's name first; {found})")
     abstract = Abstract(title=blocks[0].text, reference=reference, origin=origin)
     rest = blocks[1:]
+    if rest and rest[0].text.casefold() == abstract.title.casefold():
+        rest = rest[1:]  # the title printed twice, apart
+    acknowledgements = [block for block in rest if _ACKNOWLEDGEMENT.search(block.text)]
+    abstract.acknowledgement = "\n\n".join(block.text for block in acknowledgements)
+    rest = [block for block in rest if all(block is not taken for taken in acknowledgements)]
     if rest and _is_plain_line(rest[0]) and not _TITLE_NOTICE.match(rest[0].text):
         abstract.source = rest[0].text
         rest = rest[1:]
@@ -269,7 +293,7 @@ def _blocks(text):
     for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         # Collapses non-breaking spaces, tabs, indentation and trailing spaces alike.
         line = " ".join(raw.split())
-        if not line:
+        if not line or any(pattern.search(line) for pattern in _FURNITURE):
             current = None
             gap += 1
             continue
@@ -322,9 +346,13 @@ def _bullets(block):
 def _parse_names(abstract, blocks):
     """The title notice, then synonyms and subdivisions (synonyms first when unheaded)."""
     target = abstract.synonyms
+    after_important = False
     for block in blocks:
         heading = _heading(block)
-        if heading == "notice" or _TITLE_NOTICE.match(block.text):
+        # Under an "Important" heading the paragraph is the notice, however a site words it.
+        is_notice = _TITLE_NOTICE.match(block.text) or (after_important and heading is None and _bullets(block) is None)
+        after_important = heading == "notice"
+        if heading == "notice" or is_notice:
             continue
         if heading == "synonyms":
             target = abstract.synonyms
@@ -571,18 +599,18 @@ def save_abstracts(abstracts, *, publish=False, user=None):
     result = ImportResult()
     if not abstracts:
         return result
-    now = timezone.now()
     with transaction.atomic():
         nord = _nord_source(abstracts)
         for abstract in abstracts:
-            # One revision per entry, as an editor's save would make (ignored until Disorder is registered).
-            with reversion.create_revision():
-                reversion.set_user(user)
-                reversion.set_comment(f"Imported from NORD abstract {Path(abstract.origin).name or abstract.title}")
-                disorder, action = _save_abstract(abstract, nord, publish=publish, now=now, result=result)
+            disorder, action = _save_abstract(abstract, nord, publish=publish, result=result)
             if action != "unchanged":
-                # Derived data (the search index) follows the whole entry, so it is told once all rows are written.
-                entry_saved.send(sender=Disorder, disorder=disorder)
+                # One revision per entry, as an editor's save makes; it moves the dates and version, and tells
+                # derived data (the search index), once all the entry's rows are written.
+                history.record_revision(
+                    disorder,
+                    user=user or history.system_user(),
+                    comment=f"Imported from {Path(abstract.origin).name or abstract.title}",
+                )
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
     return result
 
@@ -602,7 +630,7 @@ def _reference(abstract):
     return abstract.reference or slugify(abstract.title)
 
 
-def _save_abstract(abstract, nord, *, publish, now, result):
+def _save_abstract(abstract, nord, *, publish, result):
     disorder = _find_disorder(abstract, nord)
     created = disorder is None
     if created:
@@ -610,8 +638,11 @@ def _save_abstract(abstract, nord, *, publish, now, result):
             title=abstract.title,
             slug=_unique_slug(abstract.title, Disorder.objects, PreviousSlug.objects, fallback="disorder"),
             status=Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT,
-            content_changed_at=now,
         )
+    else:
+        # Locked as an editor's save locks it; history keeps the entry as it stood if it has nothing yet.
+        disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
+        history.ensure_baseline(disorder)
     organizations = [_organization(parsed, result) for parsed in abstract.organizations]
     # A list, not a generator under any(): every step must run.
     changes = [
@@ -626,12 +657,9 @@ def _save_abstract(abstract, nord, *, publish, now, result):
     publishing = publish and disorder.status != Disorder.Status.PUBLISHED
     if not (any(changes) or publishing):
         return disorder, "unchanged"
-    if any(changes):
-        disorder.content_changed_at = now
     if publishing:
         disorder.status = Disorder.Status.PUBLISHED
-    disorder.version += 1
-    disorder.save()
+        disorder.save()
     return disorder, "updated"
 
 
@@ -715,6 +743,7 @@ def _sync_attribution(disorder, abstract, nord):
         "copyright": abstract.copyright,
         "complete_report": abstract.complete_report,
         "disclaimer": "\n\n".join(abstract.disclaimers),
+        "acknowledgement": abstract.acknowledgement,
     }
     attribution = DisorderSource.objects.filter(disorder=disorder, source=nord).first()
     reference = _reference(abstract)

@@ -4,24 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disorders', '0002_seed_disclaimers'),
+        ("disorders", "0002_seed_disclaimers"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetiredCode',
+            name="RetiredCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(choices=[('ORPHA', 'Orphanet'), ('OMIM', 'OMIM'), ('ICD-10', 'ICD-10'), ('ICD-11', 'ICD-11'), ('MeSH', 'MeSH'), ('UMLS', 'UMLS'), ('MONDO', 'MONDO'), ('GARD', 'GARD'), ('NORD', 'NORD')], max_length=10)),
-                ('value', models.CharField(max_length=50)),
-                ('status', models.CharField(choices=[('deprecated', 'Deprecated (replaced by another code)'), ('obsolete', 'Obsolete (no longer used)')], max_length=10)),
-                ('replaced_by', models.CharField(blank=True, help_text='The active code in the same system, if any.', max_length=50)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "system",
+                    models.CharField(
+                        choices=[
+                            ("ORPHA", "Orphanet"),
+                            ("OMIM", "OMIM"),
+                            ("ICD-10", "ICD-10"),
+                            ("ICD-11", "ICD-11"),
+                            ("MeSH", "MeSH"),
+                            ("UMLS", "UMLS"),
+                            ("MONDO", "MONDO"),
+                            ("GARD", "GARD"),
+                            ("NORD", "NORD"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("value", models.CharField(max_length=50)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("deprecated", "Deprecated (replaced by another code)"),
+                            ("obsolete", "Obsolete (no longer used)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.CharField(
+                        blank=True, help_text="The active code in the same system, if any.", max_length=50
+                    ),
+                ),
             ],
             options={
-                'ordering': ['system', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('system', 'value'), name='retired_code_unique'), models.CheckConstraint(condition=models.Q(('replaced_by', models.F('value')), _negated=True), name='retired_code_not_replaced_by_itself')],
+                "ordering": ["system", "value"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("system", "value"), name="retired_code_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("replaced_by", models.F("value")), _negated=True),
+                        name="retired_code_not_replaced_by_itself",
+                    ),
+                ],
             },
         ),
     ]

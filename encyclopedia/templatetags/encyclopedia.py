@@ -1,11 +1,18 @@
 """Site-wide template helpers: ``{% load encyclopedia %}``."""
 
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from encyclopedia.markup import render_markdown
 
 register = template.Library()
+
+# Inside <script>, "</script>" or "<!--" in a string would end or confuse the element; JSON may spell them escaped.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter(name="markdown")
@@ -25,3 +32,15 @@ def paragraphs(text):
 def date_tag(value):
     """A date as readers see it, "May 8, 2013", in a machine-readable <time>: ``{% date_tag entry.updated %}``."""
     return {"value": value}
+
+
+@register.simple_tag
+def json_ld(data):
+    """Structured data for search engines: ``{% json_ld data %}`` writes a ``<script type="application/ld+json">``.
+
+    Like Django's ``json_script``, with <, > and & escaped so stored text cannot close the element;
+    a data block is not executed, so it stays within a strict Content-Security-Policy.
+    """
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    # Safe: the payload is JSON with every character that could end the element escaped.
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))

@@ -1,0 +1,411 @@
+"""Staff pages in the admin: an entry's history, one revision, compare, revert; recent changes; the review queue.
+
+Each page checks its own permission (viewing entries; reverting for revert) on top of
+``admin_site.admin_view``, which sends anonymous visitors to the login page.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.generic import ListView, TemplateView
+
+from disorders import history
+from disorders.models import Disorder
+
+
+def may_view_entries(user):
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("disorders.view_disorder") or user.has_perm("disorders.change_disorder"))
+    )
+
+
+class StaffPageMixin:
+    """The admin's header, sidebar and title around one of our pages, for people who may read entries."""
+
+    admin_site = admin.site
+    title = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def has_permission(self, request):
+        return may_view_entries(request.user)
+
+    def get_title(self):
+        return self.title
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {
+            **self.admin_site.each_context(self.request),
+            "title": self.get_title(),
+            "opts": Disorder._meta,
+            **context,
+        }
+
+
+class EntryPageMixin(StaffPageMixin):
+    """A page about one entry, under its admin URL (``model_admin`` is passed to ``as_view``)."""
+
+    model_admin = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.admin_site = self.model_admin.admin_site
+        self.disorder = self.model_admin.get_object(request, str(kwargs["object_id"]))
+        if self.disorder is None:
+            raise Http404("No such entry.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def has_permission(self, request):
+        return self.model_admin.has_view_or_change_permission(request, self.disorder)
+
+    def revision_ids(self):
+        """The entry's revision ids, oldest first."""
+        return list(
+            history.entry_versions(self.disorder.pk).order_by("revision_id").values_list("revision_id", flat=True)
+        )
+
+    def entry_version(self, revision_id):
+        version = history.entry_versions(self.disorder.pk).filter(revision_id=revision_id).first()
+        if version is None:
+            raise Http404("This entry has no such revision.")
+        return version
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            disorder=self.disorder,
+            original=self.disorder,
+            can_revert=self.model_admin.has_change_permission(self.request, self.disorder)
+            and user.has_perm("disorders.revert_disorder"),
+            **kwargs,
+        )
+
+
+@dataclass
+class HistoryLine:
+    """One revision in a list: who, when, why, and what kinds of things changed since the entry's previous one."""
+
+    version: object  # the entry's reversion Version in that revision
+    previous_revision_id: int | None
+    changed: list[str]
+
+    @property
+    def revision(self):
+        return self.version.revision
+
+    @property
+    def who(self):
+        return history.user_label(self.revision.user)
+
+    @property
+    def is_baseline(self):
+        return self.revision.comment == history.BASELINE_COMMENT
+
+
+def history_lines(versions):
+    """HistoryLines for versions annotated by ``history.with_previous_revision``; two queries whatever their number."""
+    ids = {version.revision_id for version in versions} | {
+        version.previous_revision_id for version in versions if version.previous_revision_id
+    }
+    snapshots = history.load_snapshots(ids)
+    lines = []
+    for version in versions:
+        previous = snapshots.get(version.previous_revision_id)
+        current = snapshots.get(version.revision_id)
+        changed = history.changed_labels(previous, current) if previous and current else []
+        lines.append(HistoryLine(version=version, previous_revision_id=version.previous_revision_id, changed=changed))
+    return lines
+
+
+class EntryHistoryView(EntryPageMixin, ListView):
+    template_name = "admin/disorders/disorder/entry_history.html"
+    paginate_by = 50
+
+    def get_title(self):
+        return f"History of “{self.disorder}”"
+
+    def get_queryset(self):
+        versions = history.entry_versions(self.disorder.pk).order_by("-revision_id")
+        return history.with_previous_revision(versions)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = history_lines(list(context["page_obj"]))
+        context["latest_revision_id"] = history.entry_versions(self.disorder.pk).aggregate(latest=Max("revision_id"))[
+            "latest"
+        ]
+        return context
+
+
+class RevisionView(EntryPageMixin, TemplateView):
+    template_name = "admin/disorders/disorder/revision.html"
+
+    def get_title(self):
+        return f"Revision {self.kwargs['revision_id']} of “{self.disorder}”"
+
+    def get_context_data(self, **kwargs):
+        version = self.entry_version(self.kwargs["revision_id"])
+        ids = self.revision_ids()
+        position = ids.index(version.revision_id)
+        snapshot = history.load_snapshots([version.revision_id], self.disorder.pk)[version.revision_id]
+        return super().get_context_data(
+            revision=version.revision,
+            who=history.user_label(version.revision.user),
+            here=f"Revision {version.revision_id}",
+            previous_revision_id=ids[position - 1] if position else None,
+            latest_revision_id=ids[-1],
+            contents=history.describe_snapshot(snapshot),
+            **kwargs,
+        )
+
+
+class CompareForm(forms.Form):
+    from_revision = forms.TypedChoiceField(label="Older revision", coerce=int)
+    to_revision = forms.TypedChoiceField(label="Newer revision", coerce=int)
+
+    def __init__(self, *args, revisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(revision.pk, revision_label(revision)) for revision in revisions]
+        self.fields["from_revision"].choices = choices
+        self.fields["to_revision"].choices = choices
+
+
+def revision_heading(revision):
+    moment = timezone.localtime(revision.date_created)
+    return f"Revision {revision.pk} ({date_format(moment, 'DATETIME_FORMAT')}, {history.user_label(revision.user)})"
+
+
+def revision_label(revision):
+    moment = timezone.localtime(revision.date_created)
+    return f"{revision.pk} — {moment:%Y-%m-%d %H:%M} — {history.user_label(revision.user)}"
+
+
+class CompareView(EntryPageMixin, TemplateView):
+    """Two revisions of an entry side by side: ``?from=<revision>&to=<revision>`` (by default the last two)."""
+
+    template_name = "admin/disorders/disorder/compare.html"
+
+    def get_title(self):
+        return f"Compare revisions of “{self.disorder}”"
+
+    def chosen(self, ids):
+        def revision_param(name):
+            value = self.request.GET.get(name, "")
+            if not value:
+                return None
+            if not value.isdigit() or int(value) not in ids:
+                raise Http404("This entry has no such revision.")
+            return int(value)
+
+        newer, older = revision_param("to"), revision_param("from")
+        if newer is None:
+            newer = ids[-1]
+        if older is None:
+            position = ids.index(newer)
+            older = ids[position - 1] if position else newer
+        return min(older, newer), max(older, newer)
+
+    def get_context_data(self, **kwargs):
+        ids = self.revision_ids()
+        context = {"revision_count": len(ids), "here": "Compare"}
+        if not ids and (self.request.GET.get("from") or self.request.GET.get("to")):
+            raise Http404("This entry has no such revision.")
+        if ids:
+            older, newer = self.chosen(ids)
+            snapshots = history.load_snapshots([older, newer], self.disorder.pk)
+            revisions = {version.revision_id: version.revision for version in history.entry_versions(self.disorder.pk)}
+            context.update(
+                older=revisions[older],
+                newer=revisions[newer],
+                old_heading=revision_heading(revisions[older]),
+                new_heading=revision_heading(revisions[newer]),
+                latest_revision_id=ids[-1],
+                comparison=history.compare(snapshots[older], snapshots[newer]),
+                form=CompareForm(
+                    initial={"from_revision": older, "to_revision": newer},
+                    revisions=sorted(revisions.values(), key=lambda revision: -revision.pk),
+                ),
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+class RevertView(EntryPageMixin, TemplateView):
+    """GET: what reverting to the revision would change, and a button. POST: revert (a new revision)."""
+
+    template_name = "admin/disorders/disorder/revert.html"
+
+    def has_permission(self, request):
+        return self.model_admin.has_change_permission(request, self.disorder) and request.user.has_perm(
+            "disorders.revert_disorder"
+        )
+
+    def get_title(self):
+        return f"Revert “{self.disorder}” to revision {self.kwargs['revision_id']}?"
+
+    def get_context_data(self, **kwargs):
+        version = self.entry_version(self.kwargs["revision_id"])
+        target = history.load_snapshots([version.revision_id], self.disorder.pk)[version.revision_id]
+        current = history.current_snapshot(self.disorder)
+        # Status, publication and review dates stay as they are now; show only what a revert restores.
+        current.entry = {**target.entry, **{name: current.entry.get(name) for name in history.CONTENT_FIELDS}}
+        return super().get_context_data(
+            revision=version.revision,
+            who=history.user_label(version.revision.user),
+            here="Revert",
+            comparison=history.compare(current, target),
+            expected_version=Disorder.objects.values_list("version", flat=True).get(pk=self.disorder.pk),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        version = self.entry_version(self.kwargs["revision_id"])
+        try:
+            expected = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            expected = -1
+        try:
+            result = history.revert_entry(self.disorder, version.revision, user=request.user, expected_version=expected)
+        except history.StaleEntry:
+            messages.error(
+                request,
+                "Someone saved this entry after you opened this page. Check the differences below again before "
+                "reverting.",
+            )
+            return self.render_to_response(self.get_context_data())
+        if result.revision is None:
+            messages.info(request, f"The entry already matched revision {version.revision_id}; nothing was changed.")
+        else:
+            self.model_admin.log_change(request, self.disorder, result.revision.comment)
+            messages.success(
+                request, f"{result.revision.comment}. This is revision {result.revision.pk}; the history keeps both."
+            )
+        for note in result.notes:
+            messages.warning(request, note)
+        return HttpResponseRedirect(reverse("admin:disorders_disorder_history", args=[self.disorder.pk]))
+
+
+class RecentChangesForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Anyone", label="Saved by"
+    )
+    entry = forms.CharField(required=False, label="Entry title contains")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(revision__isnull=False).distinct().order_by("username")
+        )
+        self.fields["user"].label_from_instance = history.user_label
+
+
+class RecentChangesView(StaffPageMixin, ListView):
+    """Every revision of every entry, newest first, filtered by who, which entry and when."""
+
+    template_name = "admin/recent_changes.html"
+    title = "Recent changes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        versions = history.entry_versions()
+        # From an entry's history page: that entry under every title it has had.
+        entry_id = self.request.GET.get("entry_id", "")
+        if entry_id.isdigit():
+            versions = versions.filter(object_id=entry_id)
+        self.form = RecentChangesForm(self.request.GET or None)
+        if self.form.is_valid():
+            data = self.form.cleaned_data
+            if data["user"]:
+                versions = versions.filter(revision__user=data["user"])
+            if data["entry"]:
+                versions = versions.filter(object_repr__icontains=data["entry"])
+            if data["since"]:
+                versions = versions.filter(revision__date_created__date__gte=data["since"])
+            if data["until"]:
+                versions = versions.filter(revision__date_created__date__lte=data["until"])
+        return history.with_previous_revision(versions)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lines = history_lines(list(context["page_obj"]))
+        existing = set(
+            Disorder.objects.filter(pk__in=[line.version.object_id for line in lines]).values_list("pk", flat=True)
+        )
+        for line in lines:
+            line.entry_exists = int(line.version.object_id) in existing
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(lines=lines, filter_form=self.form or RecentChangesForm(), query=query.urlencode())
+        return context
+
+
+class ReviewQueueView(StaffPageMixin, ListView):
+    """Entries a reviewer should look at: in review, review due or past, or published and never reviewed.
+
+    Oldest content first. Archived entries are left out, and so are drafts nobody has sent for review.
+    """
+
+    template_name = "admin/review_queue.html"
+    title = "Review queue"
+    paginate_by = 50
+    reasons = {
+        "in_review": "In review",
+        "due": "Review due",
+        "never": "Never reviewed",
+    }
+
+    @staticmethod
+    def conditions(today):
+        return {
+            "in_review": Q(status=Disorder.Status.IN_REVIEW),
+            "due": Q(next_review_due__lte=today) & ~Q(status=Disorder.Status.DRAFT),
+            "never": Q(last_reviewed_on__isnull=True, status=Disorder.Status.PUBLISHED),
+        }
+
+    def get_queryset(self):
+        self.reason = self.request.GET.get("reason", "")
+        if self.reason and self.reason not in self.reasons:
+            raise Http404("No such reason.")
+        conditions = self.conditions(timezone.localdate())
+        wanted = Q()
+        for key, condition in conditions.items():
+            if self.reason in ("", key):
+                wanted |= condition
+        flags = {
+            f"is_{key}": ExpressionWrapper(condition, output_field=BooleanField())
+            for key, condition in conditions.items()
+        }
+        return (
+            Disorder.objects.exclude(status=Disorder.Status.ARCHIVED)
+            .filter(wanted)
+            .annotate(**flags)
+            .select_related("last_reviewed_by")
+            .defer("search_vector")
+            .order_by(F("content_changed_at").asc(nulls_first=True), "title")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for disorder in context["object_list"]:
+            disorder.review_reasons = [label for key, label in self.reasons.items() if getattr(disorder, f"is_{key}")]
+        context.update(
+            today=timezone.localdate(),
+            reason=self.reason,
+            reason_choices=list(self.reasons.items()),
+            query=f"reason={self.reason}" if self.reason else "",
+        )
+        return context

@@ -1,0 +1,353 @@
+"""Finding a published entry by any name it goes by, misspelled too, or by words in its text.
+
+Two derived structures, rebuilt for an entry by :func:`reindex` whenever ``entry_saved`` says
+the entry and all its rows were written (admin save, import, revert):
+
+- ``Disorder.search_vector``: a weighted tsvector in the ``encyclopedia`` text-search
+  configuration (English stemming over accent-free words): A title, B synonyms and
+  subdivisions, C summary, D section bodies. GIN-indexed.
+- ``DisorderName``: one row per title, synonym and subdivision with its ``normalized``
+  form, lower(unaccent(name)), trigram-indexed for typos and autocomplete.
+
+Every entry is indexed whatever its status; the queries here ask
+``Disorder.objects.published()`` which of them readers may see, so publishing,
+unpublishing or a publication date passing needs no reindex.
+
+Ranking (:func:`search`): an exact name match first (a title before a synonym or a
+subdivision), then full-text rank plus the score of the entry's best near name (see
+:func:`_name_score`). Misspellings are caught by names only; words of the text must be spelled
+as the text spells them, give or take English stemming, case and accents.
+"""
+
+import re
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.lookups import Unaccent
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramSimilarity,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.backends.signals import connection_created
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Greatest, Length, Lower
+from django.dispatch import receiver
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from disorders.models import Disorder, DisorderName, Section
+from disorders.signals import entry_saved
+
+CONFIG = "encyclopedia"
+# pg_trgm word similarity a name must reach to count as a misspelling of the query: "leukaemia"
+# against "juvenile myelomonocytic leukemia" is 0.58, below pg_trgm's default of 0.6.
+NAME_SIMILARITY = 0.5
+# Whole-string similarity for "did you mean" (pg_trgm's default).
+SPELLING_SIMILARITY = 0.3
+MAX_QUERY_LENGTH = 200
+SUGGEST_MIN_LENGTH = 2
+SUGGEST_LIMIT = 8
+# Name scores: an exact name scores above any near match plus any text rank (at most 2 and 1).
+EXACT_TITLE, EXACT_OTHER_NAME = 12.0, 11.0
+# ts_headline marks matches with control characters that escaping leaves alone; we turn them into <mark>.
+_START, _STOP = "\x02", "\x03"
+_HIGHLIGHT = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
+# Markdown punctuation that reads as noise in a one-line snippet.
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_NOISE = re.compile(r"(?m)^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+|\*\*|__|`+")
+
+_DELETE_NAMES_SQL = "DELETE FROM disorders_disordername WHERE disorder_id = ANY(%(ids)s)"
+_INSERT_NAMES_SQL = """
+WITH names AS (
+    SELECT id AS disorder_id, title AS name, 'title' AS kind FROM disorders_disorder WHERE id = ANY(%(ids)s)
+    UNION ALL
+    SELECT disorder_id, name, 'synonym' FROM disorders_synonym WHERE disorder_id = ANY(%(ids)s)
+    UNION ALL
+    SELECT disorder_id, name, 'subdivision' FROM disorders_subdivision WHERE disorder_id = ANY(%(ids)s)
+)
+INSERT INTO disorders_disordername (disorder_id, name, kind, normalized)
+SELECT disorder_id, name, kind, lower(unaccent(name)) FROM names
+"""
+# One UPDATE for the vectors of all the given entries; string_agg orders rows as the entry page does.
+_VECTOR_SQL = """
+UPDATE disorders_disorder AS d SET search_vector =
+    setweight(to_tsvector('encyclopedia', d.title), 'A')
+    || setweight(to_tsvector('encyclopedia', concat_ws(' ',
+        (SELECT string_agg(name, ' ' ORDER BY position, id) FROM disorders_synonym WHERE disorder_id = d.id),
+        (SELECT string_agg(name, ' ' ORDER BY position, id) FROM disorders_subdivision WHERE disorder_id = d.id)
+    )), 'B')
+    || setweight(to_tsvector('encyclopedia', d.summary), 'C')
+    || setweight(to_tsvector('encyclopedia', coalesce(
+        (SELECT string_agg(body, ' ' ORDER BY position, id) FROM disorders_section WHERE disorder_id = d.id), ''
+    )), 'D')
+WHERE d.id = ANY(%(ids)s)
+"""
+
+
+def reindex(disorder_ids):
+    """Rebuild the names and the search vector of these entries (ids) from what is stored now.
+
+    Three statements whatever the number of entries. Runs in the caller's transaction, so an
+    entry and its index change together. Returns the number of entries whose vector was written.
+    """
+    ids = sorted({int(pk) for pk in disorder_ids})
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETE_NAMES_SQL, {"ids": ids})
+        cursor.execute(_INSERT_NAMES_SQL, {"ids": ids})
+        cursor.execute(_VECTOR_SQL, {"ids": ids})
+        return cursor.rowcount
+
+
+def reindex_all(batch_size=1000):
+    """Rebuild the index of every entry (``manage.py rebuild_search_index``); returns how many were indexed."""
+    ids = list(Disorder.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(reindex(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size))
+
+
+@receiver(entry_saved, dispatch_uid="disorders.search.refresh")
+def refresh_entry(sender, disorder, **kwargs):
+    """Keep the index of an entry current once the entry and all its rows are written."""
+    reindex([disorder.pk])
+
+
+@receiver(connection_created, dispatch_uid="disorders.search.trigram_thresholds")
+def set_trigram_thresholds(sender, connection, **kwargs):
+    """The pg_trgm operators (%>, %) read their thresholds from the session, so set ours on every new connection."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false),"
+            " set_config('pg_trgm.similarity_threshold', %s, false)",
+            [str(NAME_SIMILARITY), str(SPELLING_SIMILARITY)],
+        )
+
+
+def _normalized(text):
+    """The SQL form names are stored under, so the query is folded by the same rules as the names."""
+    return Lower(Unaccent(Value(text, output_field=TextField())))
+
+
+def _matching_names(normalized):
+    # Equality uses the btree index, %> (word similarity above NAME_SIMILARITY) the trigram one.
+    return DisorderName.objects.filter(Q(normalized=normalized) | Q(normalized__trigram_word_similar=normalized))
+
+
+def _name_score(normalized):
+    """How well one name matches: exact, or near (0 at the similarity threshold, up to 2).
+
+    A near match is its word similarity scaled from the threshold (0) to a whole word (1), times one
+    plus the similarity of the whole name: of two names containing the query, the one that is little
+    else ("Huntington disease") beats a longer one ("Huntington disease-like syndrome due to …").
+    """
+    exact = Q(normalized=normalized)
+    near = (TrigramWordSimilarity(normalized, "normalized") - Value(NAME_SIMILARITY)) / Value(1 - NAME_SIMILARITY)
+    return Case(
+        When(exact & Q(kind=DisorderName.Kind.TITLE), then=Value(EXACT_TITLE)),
+        When(exact, then=Value(EXACT_OTHER_NAME)),
+        default=Greatest(near, Value(0.0)) * (Value(1.0) + TrigramSimilarity("normalized", normalized)),
+        output_field=FloatField(),
+    )
+
+
+_KIND_ORDER = Case(
+    When(kind=DisorderName.Kind.TITLE, then=Value(0)),
+    When(kind=DisorderName.Kind.SYNONYM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def _best_names(normalized):
+    """An entry's matching names, best first (use inside a query on Disorder)."""
+    return (
+        _matching_names(normalized)
+        .filter(disorder=OuterRef("pk"))
+        .annotate(score=_name_score(normalized))
+        .order_by("-score", _KIND_ORDER, "name")
+    )
+
+
+def search(query):
+    """Published entries matching ``query``, best first, as a lazy queryset (paginate it).
+
+    An entry matches when its text matches the query as a web search (``websearch_to_tsquery``:
+    words, "quoted phrases", -exclusions) or when one of its names equals the query or nearly
+    spells it (trigram word similarity ≥ ``NAME_SIMILARITY``), accents and case ignored.
+    Each result carries ``rank``: the full-text rank (0 to 1) plus its best name's score (an
+    exact name 11 or 12, a near one up to 2). Pass a page of results to :func:`describe_matches`
+    for what the results page shows. A page costs two queries: the count and the rows.
+    """
+    normalized = _normalized(query)
+    tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
+    # Each index answers its own half; a UNION of ids lets both be used (an OR would scan every entry).
+    candidates = (
+        Disorder.objects.filter(search_vector=tsquery)
+        .order_by()
+        .values("pk")
+        .union(_matching_names(normalized).order_by().values("disorder"))
+    )
+    name_score = Subquery(_best_names(normalized).values("score")[:1])
+    return (
+        Disorder.objects.published()
+        .filter(pk__in=candidates)
+        .only("title", "slug", "summary")
+        .annotate(
+            rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=Value(32))
+            + Coalesce(name_score, Value(0.0))
+        )
+        .order_by("-rank", "title", "pk")
+    )
+
+
+def describe_matches(results, query):
+    """Give each entry of a page of :func:`search` results what the results page shows, in one query.
+
+    Sets ``matched_name`` and ``matched_kind`` (the entry's best-matching name and whether it
+    is its title, a synonym or a subdivision; None when only its text matched) and ``snippet``
+    (safe HTML: the best passages of its summary and sections, matches in ``<mark>``).
+    Separate from :func:`search` so that only the page's entries pay for snippets, however deep
+    the page. Returns the results as a list.
+    """
+    results = list(results)
+    if not results:
+        return results
+    normalized = _normalized(query)
+    best_names = _best_names(normalized)
+    bodies = (
+        Section.objects.filter(disorder=OuterRef("pk"))
+        .order_by()
+        .values("disorder")
+        .annotate(text=StringAgg("body", "\n\n", order_by=("position", "id")))
+        .values("text")
+    )
+    document = Concat(
+        F("summary"),
+        Value("\n\n"),
+        Coalesce(Subquery(bodies), Value(""), output_field=TextField()),
+        output_field=TextField(),
+    )
+    details = (
+        Disorder.objects.filter(pk__in=[result.pk for result in results])
+        .annotate(
+            matched_name=Subquery(best_names.values("name")[:1]),
+            matched_kind=Subquery(best_names.values("kind")[:1]),
+            headline=SearchHeadline(
+                document,
+                SearchQuery(query, config=CONFIG, search_type="websearch"),
+                config=CONFIG,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=35,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter='" … "',
+            ),
+        )
+        .values("pk", "matched_name", "matched_kind", "headline")
+    )
+    by_pk = {row["pk"]: row for row in details}
+    for result in results:
+        row = by_pk[result.pk]
+        result.matched_name, result.matched_kind = row["matched_name"], row["matched_kind"]
+        result.snippet = highlight(row["headline"])
+    return results
+
+
+def highlight(headline):
+    """A ``headline`` from :func:`search` as safe HTML: the text escaped, the matches in ``<mark>``."""
+    text = _MARKDOWN_NOISE.sub(" ", _MARKDOWN_LINK.sub(r"\1", headline or ""))
+    text = " ".join(text.split())
+    # ts_headline cuts at words; say so where the cut is mid-sentence.
+    if text[:1].islower():
+        text = f"… {text}"
+    if text and text.rstrip(_STOP)[-1:] not in {".", "!", "?", "…"}:
+        text = f"{text} …"
+    text = escape(text)  # markers are control characters: escaping keeps them
+    text = _HIGHLIGHT.sub(r"<mark>\1</mark>", text).replace(_START, "").replace(_STOP, "")
+    # Safe: everything but our own <mark> tags was escaped above.
+    return mark_safe(text)
+
+
+def suggest(query, limit=SUGGEST_LIMIT):
+    """Up to ``limit`` published entries for an autocomplete box, one per entry, best first.
+
+    A name matches when it starts with the query, has a word starting with it, or nearly
+    spells it; the best-matching name of each entry is returned. Each item is a dict:
+    ``title``, ``name`` (the matching name), ``kind`` (title, synonym or subdivision) and
+    ``url``. One query; queries shorter than ``SUGGEST_MIN_LENGTH`` return nothing.
+    """
+    query = " ".join(query.split())
+    if len(query) < SUGGEST_MIN_LENGTH:
+        return []
+    normalized = _normalized(query)
+    candidates = (
+        DisorderName.objects.of_published()
+        .filter(
+            Q(normalized__startswith=normalized)
+            | Q(normalized__contains=Concat(Value(" "), normalized))
+            | Q(normalized__trigram_word_similar=normalized)
+        )
+        .annotate(
+            score=Case(
+                When(normalized=normalized, then=Value(EXACT_TITLE + 1)),
+                When(normalized__startswith=normalized, then=Value(EXACT_TITLE)),
+                When(normalized__contains=Concat(Value(" "), normalized), then=Value(EXACT_OTHER_NAME)),
+                default=TrigramWordSimilarity(normalized, "normalized"),
+                output_field=FloatField(),
+            )
+        )
+        .select_related("disorder")
+        .only("name", "kind", "disorder__title", "disorder__slug")
+        .order_by("-score", _KIND_ORDER, Length("name"), "name")
+    )
+    # Several names of one entry may match; keep each entry's best. Extra rows cover those duplicates.
+    results, seen = [], set()
+    for name in candidates[: limit * 4]:
+        if name.disorder_id in seen:
+            continue
+        seen.add(name.disorder_id)
+        results.append(
+            {
+                "title": name.disorder.title,
+                "name": name.name,
+                "kind": name.kind,
+                "url": name.disorder.get_absolute_url(),
+            }
+        )
+        if len(results) == limit:
+            break
+    return results
+
+
+def did_you_mean(query, limit=3):
+    """Names of published entries spelled most like ``query`` (trigram similarity), for a search that found nothing."""
+    normalized = _normalized(query)
+    names = (
+        DisorderName.objects.of_published()
+        .filter(normalized__trigram_similar=normalized)
+        .annotate(similarity=TrigramSimilarity("normalized", normalized))
+        .order_by("-similarity", _KIND_ORDER, "name")
+        .values_list("name", flat=True)
+    )
+    spellings = []
+    for name in names[: limit * 4]:
+        if name.casefold() not in {spelling.casefold() for spelling in spellings}:
+            spellings.append(name)
+    return spellings[:limit]

@@ -1,0 +1,16 @@
+from disorders.models import Classification, Disorder
+from encyclopedia.sitemaps import SiteURLSitemap
+
+
+class DisorderSitemap(SiteURLSitemap):
+    def items(self):
+        return Disorder.objects.published().only("slug", "published_at", "content_changed_at").order_by("title", "pk")
+
+    def lastmod(self, disorder):
+        # When the content last really changed: what a crawler needs to decide whether to fetch again.
+        return disorder.content_changed_at or disorder.published_at
+
+
+class ClassificationSitemap(SiteURLSitemap):
+    def items(self):
+        return Classification.objects.only("slug").order_by("pk")

@@ -1,0 +1,68 @@
+"""What every reader page shares: absolute URLs, HTTP caching and forgiving pagination.
+
+Reader pages set no cookies and are the same for every anonymous reader, so browsers
+and a shared proxy may keep them for ``READER_CACHE_SECONDS``. A page whose content
+depends on who asks (staff preview drafts on the entry page) is private for signed-in users.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
+
+def absolute_url(path):
+    """``path`` under the configured ``SITE_URL``: canonical links, sitemap and feed never trust the request's host."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def add_reader_cache_headers(response, *, private=False):
+    """Mark ``response`` cacheable by anyone, or, with ``private``, by nobody but never stored at all."""
+    if private:
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        patch_cache_control(response, public=True, max_age=settings.READER_CACHE_SECONDS)
+    return response
+
+
+def reader_cache(view):
+    """Decorate a function view (or a sitemap or feed view) whose response is the same for everyone."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return add_reader_cache_headers(view(request, *args, **kwargs))
+
+    return wrapped
+
+
+class ReaderCacheMixin:
+    """For class-based reader views. Set ``varies_by_user`` where signed-in staff see more than readers."""
+
+    varies_by_user = False
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        # Only such views look at request.user: reading it touches the session and adds "Vary: Cookie".
+        private = self.varies_by_user and request.user.is_authenticated
+        return add_reader_cache_headers(response, private=private)
+
+
+class ForgivingPaginationMixin:
+    """A page number that is not a number, or out of range, shows the first or last page instead of a 404.
+
+    Also gives templates ``page_numbers``, the page links to show (with ``…`` gaps), for includes/pagination.html.
+    """
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
+        )
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context.get("page_obj")
+        if page is not None:
+            context["page_numbers"] = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+        return context

@@ -1,0 +1,7 @@
+from encyclopedia.sitemaps import SiteURLSitemap
+from resources.models import Organization
+
+
+class OrganizationSitemap(SiteURLSitemap):
+    def items(self):
+        return Organization.objects.only("slug").order_by("pk")

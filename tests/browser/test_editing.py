@@ -1,0 +1,142 @@
+"""Editing in a real browser: two editors collide, the second save is refused with its input kept,
+and a reviewer compares the revisions and reverts. The staff pages pass axe."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from disorders import history
+from disorders.models import Disorder
+from tests.browser.conftest import DESKTOP
+from tests.conftest import make_staff
+from tests.sample_entries import JMML_TITLE, make_jmml_entry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def entry(live_server):
+    return make_jmml_entry()
+
+
+@pytest.fixture
+def open_as(browser, live_server, django_user_model):
+    """``open_as(username, role)``: a desktop page logged in through the admin's login form."""
+    contexts = []
+
+    def open_page(username, role, **names):
+        make_staff(django_user_model, username, role, **names)
+        context = browser.new_context(viewport=DESKTOP)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(live_server.url + reverse("admin:login"))
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(live_server.url + reverse("admin:index"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def test_conflicting_edit_is_refused_and_a_reviewer_compares_and_reverts(
+    live_server, entry, open_as, screenshot, assert_accessible
+):
+    change_url = live_server.url + reverse("admin:disorders_disorder_change", args=[entry.pk])
+    ana = open_as("ana", "Editors", first_name="Ana", last_name="Ortiz")
+    ben = open_as("ben", "Editors", first_name="Ben", last_name="Lee")
+
+    # Ana starts changing the title...
+    ana.goto(change_url)
+    ana.locator("#id_title").fill("Juvenile Myelomonocytic Leukaemia")
+    ana.locator("#id_edit_summary").fill("British spelling")
+
+    # ...while Ben adds a synonym and saves first.
+    ben.goto(change_url)
+    synonyms = ben.locator("#synonyms-group")
+    synonyms.get_by_role("button", name="Add another Synonym").click()
+    synonyms.locator("input[name='synonyms-2-name']").fill("JMML-1")
+    ben.locator("#id_edit_summary").fill("Add a name")
+    ben.get_by_role("button", name="Save", exact=True).click()
+    expect(ben.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    # Ana's save is refused; her words are still in the form, and Ben's are in the database.
+    ana.get_by_role("button", name="Save", exact=True).click()
+    expect(ana.locator(".errorlist.nonfield")).to_contain_text("Ben Lee saved this entry at")
+    assert ana.locator("#id_title").input_value() == "Juvenile Myelomonocytic Leukaemia"
+    assert ana.locator("#id_edit_summary").input_value() == "British spelling"
+    screenshot(ana, "editing-conflict-refused")
+    entry.refresh_from_db()
+    assert entry.title == JMML_TITLE
+    assert entry.synonyms.filter(name="JMML-1").exists()
+
+    # Rita, a reviewer, opens the history from the entry, compares the last two revisions...
+    rita = open_as("rita", "Reviewers", first_name="Rita", last_name="Reyes")
+    rita.goto(change_url)
+    rita.get_by_role("link", name="History").click()
+    rows = rita.locator("#change-history tbody tr")
+    expect(rows).to_have_count(2)
+    assert "Ben Lee" in rows.first.inner_text()
+    assert "Add a name" in rows.first.inner_text()
+    screenshot(rita, "editing-history")
+    assert_accessible(rita)
+    rita.get_by_role("button", name="Compare selected revisions").click()
+    expect(rita.get_by_text("Synonym added: JMML-1")).to_be_visible()
+    # The section bodies came back from Ben's browser with CRLF line breaks; that is not a change.
+    assert rita.locator("caption", has_text="Sections").count() == 0
+    screenshot(rita, "editing-compare")
+    assert_accessible(rita)
+
+    # ...and reverts to the revision before Ben's save.
+    rita.goto(live_server.url + reverse("admin:disorders_disorder_history", args=[entry.pk]))
+    baseline = history.entry_versions(entry.pk).order_by("revision_id").first().revision_id
+    rita.get_by_role("link", name=f"Revert to this (revision {baseline})").click()
+    expect(rita.get_by_text("Synonym removed: JMML-1")).to_be_visible()
+    screenshot(rita, "editing-revert-confirm")
+    assert_accessible(rita)
+    rita.get_by_role("button", name=f"Revert to revision {baseline}").click()
+    expect(rita.locator(".messagelist")).to_contain_text(f"Reverted to revision {baseline}")
+    expect(rita.locator("#change-history tbody tr")).to_have_count(3)
+    entry.refresh_from_db()
+    assert not entry.synonyms.filter(name="JMML-1").exists()
+    assert entry.version == 3
+
+    # Ana's form, opened before all this, still cannot overwrite anything.
+    ana.get_by_role("button", name="Save", exact=True).click()
+    expect(ana.locator(".errorlist.nonfield")).to_contain_text("Rita Reyes saved this entry")
+    assert Disorder.objects.get(pk=entry.pk).title == JMML_TITLE
+
+
+@pytest.mark.parametrize("page_name", ["recent_changes", "review_queue", "admin:index"])
+def test_staff_pages_are_accessible(live_server, entry, open_as, screenshot, assert_accessible, page_name):
+    history.record_revision(entry, comment="Created")
+    page = open_as("rita", "Reviewers")
+
+    page.goto(live_server.url + reverse(page_name))
+
+    assert page.locator("#content-main").is_visible()
+    screenshot(page, f"staff-{page_name.replace(':', '-')}")
+    assert_accessible(page)
+
+
+def test_compare_of_text_and_rows_reads_for_people(live_server, entry, open_as, screenshot, assert_accessible):
+    history.ensure_baseline(entry)
+    Disorder.objects.filter(pk=entry.pk).update(title="Juvenile Myelomonocytic Leukaemia")
+    section = entry.sections.get()
+    section.body = section.body.replace("rare pediatric form of blood cancer", "rare childhood blood cancer")
+    section.save()
+    entry.resources.get(organization__name="Rare Cancer Alliance").delete()
+    history.record_revision(entry, comment="Plainer words")
+    page = open_as("rita", "Reviewers")
+
+    page.goto(live_server.url + reverse("admin:disorders_disorder_compare", args=[entry.pk]))
+
+    assert page.locator("del", has_text="Leukemia").first.is_visible()
+    assert page.locator("ins", has_text="Leukaemia").first.is_visible()
+    assert page.get_by_text("Section changed: General discussion").is_visible()
+    assert page.get_by_text("Resource removed: Rare Cancer Alliance").is_visible()
+    screenshot(page, "editing-compare-text")
+    assert_accessible(page)

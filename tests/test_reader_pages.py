@@ -1,0 +1,405 @@
+"""Reader pages around the entries: home, A-Z, classifications, organizations, sitemap, robots, feed, errors.
+
+They leak no drafts, set no cookies, may be kept by a shared cache, build absolute URLs from SITE_URL
+and stay within a fixed number of queries.
+"""
+
+import datetime
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.template.loader import get_template
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from disorders.models import Code, Disorder, Subdivision
+from resources.models import Organization
+from tests.factories import make_classification, make_code, make_disorder, make_organization
+from tests.sample_entries import JMML_TITLE, make_jmml_entry
+
+pytestmark = pytest.mark.django_db
+
+SITE_URL = "https://rare.example.org"
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE_URL
+    settings.READER_CACHE_SECONDS = 600
+
+
+@pytest.fixture
+def jmml():
+    return make_jmml_entry()
+
+
+@pytest.fixture
+def draft():
+    """An unpublished entry whose names and text must appear on no reader page."""
+    disorder = make_disorder("Jabberwock Syndrome", published=False, synonyms=["Jabber disease"])
+    return disorder
+
+
+@pytest.fixture
+def tree(jmml, draft):
+    """Rare diseases > Hematologic diseases > Myeloid neoplasms, with JMML and the draft under the leaf."""
+    root = make_classification("Rare diseases")
+    branch = make_classification("Hematologic diseases", parent=root)
+    leaf = make_classification("Myeloid neoplasms", parent=branch)
+    make_classification("Lymphoid neoplasms", parent=branch)
+    jmml.classifications.add(leaf)
+    draft.classifications.add(leaf)
+    return root, branch, leaf
+
+
+def reader_urls(jmml, tree):
+    branch = tree[1]
+    organization = jmml.resources.first().organization
+    return {
+        "home": reverse("home"),
+        "a-z": reverse("disorders:index") + "?letter=J",
+        "entry": jmml.get_absolute_url(),
+        "search": reverse("disorders:search") + "?q=jmml",
+        "suggest": reverse("disorders:suggest") + "?q=jmm",
+        "classification": branch.get_absolute_url(),
+        "organizations": reverse("resources:organizations") + "?region=NY",
+        "organization": organization.get_absolute_url(),
+        "disclaimers": reverse("disclaimers"),
+        "sitemap": reverse("sitemap"),
+        "robots": reverse("robots"),
+        "feed": reverse("disorders:updates-feed"),
+    }
+
+
+# Home
+
+
+def test_home_has_search_box_az_bar_classification_roots_and_recent_updates(client, jmml, draft, tree):
+    older = make_disorder(
+        "Acute Myeloid Leukemia", content_changed_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+    )
+
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assertContains(response, '<form class="search-box" role="search"', count=1)
+    assertContains(response, 'action="/search/"')
+    assertContains(response, '<a href="/disorders/?letter=J">J</a>', html=True)
+    assertContains(response, '<span class="az-empty" title="No entries">Z</span>', html=True)
+    assertContains(response, f'<a href="{tree[0].get_absolute_url()}">Rare diseases</a>', html=True)
+    assertNotContains(response, "Hematologic diseases")  # roots only
+    assert html.index(JMML_TITLE) < html.index(older.title)  # most recently changed first
+    assertNotContains(response, "Jabberwock")
+
+
+# A-Z
+
+
+def test_az_lists_titles_and_synonyms_each_leading_to_its_entry(client, jmml, draft):
+    response = client.get(reverse("disorders:index"), {"letter": "j"})
+
+    entry = jmml.get_absolute_url()
+    assertContains(response, "<h1>Entries A\N{EN DASH}Z: J</h1>", html=True)
+    assertContains(response, f'<li><a href="{entry}">{JMML_TITLE}</a></li>', html=True)
+    assertContains(
+        response,
+        f'<li class="synonym"><a href="{entry}">JMML</a> <span class="see">synonym of {JMML_TITLE}</span></li>',
+        html=True,
+    )
+    assertContains(response, '<a href="/disorders/?letter=J" aria-current="page">J</a>', html=True)
+    assertNotContains(response, "Jabber")
+    under_c = client.get(reverse("disorders:index"), {"letter": "C"})
+    assertContains(under_c, f'<a href="{entry}">chronic myelomonocytic leukemia of infancy</a>', html=True)
+
+
+def test_az_files_names_without_accents_and_digits_apart(client):
+    accented = make_disorder("Ëxamplitis of Müller")
+    numbered = make_disorder("3-M Syndrome", synonyms=["Three M syndrome"])
+
+    under_e = client.get(reverse("disorders:index"), {"letter": "E"})
+    other = client.get(reverse("disorders:index"), {"letter": "0-9"})
+    under_t = client.get(reverse("disorders:index"), {"letter": "T"})
+
+    assertContains(under_e, f'<a href="{accented.get_absolute_url()}">Ëxamplitis of Müller</a>', html=True)
+    assertContains(other, "<h1>Entries A\N{EN DASH}Z: 0\N{EN DASH}9</h1>", html=True)
+    assertContains(other, f'<a href="{numbered.get_absolute_url()}">3-M Syndrome</a>', html=True)
+    assertContains(under_t, "synonym of 3-M Syndrome")
+
+
+def test_az_defaults_to_a_refuses_unknown_letters_and_paginates(client):
+    for number in range(105):
+        make_disorder(f"Alphatosis {number:03}")
+
+    first = client.get(reverse("disorders:index"))
+    second = client.get(reverse("disorders:index"), {"letter": "A", "page": "2"})
+
+    assert first.context["letter"] == "A"
+    assert len(first.context["names"]) == 100
+    assert len(second.context["names"]) == 5
+    assertContains(first, 'href="?page=2"')
+    assertContains(second, f'<link rel="canonical" href="{SITE_URL}/disorders/?letter=A&amp;page=2">', html=True)
+    for letter in ["AB", "<script>", "%", "ä"]:
+        response = client.get(reverse("disorders:index"), {"letter": letter})
+        assert response.status_code == 404
+        assertNotContains(response, "<script>", status_code=404)
+
+
+# Classifications
+
+
+def test_classification_page_has_breadcrumb_to_the_root_children_and_published_entries(client, jmml, tree):
+    root, branch, leaf = tree
+
+    middle = client.get(branch.get_absolute_url())
+    bottom = client.get(leaf.get_absolute_url())
+
+    assertContains(middle, f'<li><a href="{root.get_absolute_url()}">Rare diseases</a></li>', html=True)
+    assertContains(middle, f'<a href="{leaf.get_absolute_url()}">Myeloid neoplasms</a>', html=True)
+    assertContains(middle, "Lymphoid neoplasms")
+    assertContains(middle, "No published entries are classified directly under this group.")
+    crumbs = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', bottom.content.decode().split("</nav>", 2)[1])
+    assert crumbs == ["Home", "Rare diseases", "Hematologic diseases", "Myeloid neoplasms"]
+    assertContains(bottom, f'<a href="{jmml.get_absolute_url()}">{JMML_TITLE}</a>', html=True)
+    assertNotContains(bottom, "Jabberwock")
+    assertContains(bottom, f'<link rel="canonical" href="{SITE_URL}{leaf.get_absolute_url()}">', html=True)
+
+
+# Organizations
+
+
+def test_directory_lists_every_organization_with_its_place(client, jmml):
+    response = client.get(reverse("resources:organizations"))
+
+    assertContains(response, "4 organizations")
+    assertContains(response, "Leukemia &amp; Lymphoma Society")
+    assertContains(response, '<span class="meta">Geneva 27, Switzerland</span>', html=True)
+    assertContains(response, '<span class="meta">New York, NY</span>', html=True)
+    assertContains(response, '<option value="Switzerland">Switzerland</option>', html=True)
+    assertContains(response, '<option value="NY">NY</option>', html=True)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"country": "Switzerland"}, ["Müller Foundation", "World Health Organization (WHO)"]),
+        ({"region": "NY"}, ["Children's Tumor Foundation", "Leukemia & Lymphoma Society"]),
+        ({"region": "AZ", "country": ""}, ["Rare Cancer Alliance"]),
+        ({"q": "lymphoma"}, ["Leukemia & Lymphoma Society"]),
+        ({"q": "tumour"}, []),
+        ({"q": "muller"}, ["Müller Foundation"]),  # accents and case ignored
+        ({"q": "%"}, []),
+        ({"country": "Atlantis"}, None),  # not a choice: reported, other filters still apply
+    ],
+)
+def test_directory_filters_by_country_and_state_and_searches_by_name(client, jmml, filters, expected):
+    make_organization("Müller Foundation", locality="Bern", country="Switzerland")
+    expected = expected if expected is not None else list(Organization.objects.values_list("name", flat=True))
+
+    response = client.get(reverse("resources:organizations"), filters)
+
+    assert response.status_code == 200
+    assert [organization.name for organization in response.context["organizations"]] == sorted(expected)
+    if "Atlantis" in filters.values():
+        assertContains(response, "Select a valid choice.")
+
+
+def test_organization_page_has_full_contact_details_and_published_entries_served(client, jmml, draft):
+    organization = Organization.objects.get(name="Children's Tumor Foundation")
+    organization.disorder_links.create(disorder=draft)
+
+    response = client.get(organization.get_absolute_url())
+
+    assertContains(response, "95 Pine Street<br>16th Floor<br>New York, NY 10005-4002")
+    assertContains(response, '<a href="tel:+18003237938">(800)323-7938</a>', html=True)
+    assertContains(response, '<a href="mailto:info@ctf.example.org">info@ctf.example.org</a>', html=True)
+    assertContains(response, f'<a href="{jmml.get_absolute_url()}">{JMML_TITLE}</a>', html=True)
+    assertNotContains(response, "Jabberwock")
+    assertContains(response, f'<link rel="canonical" href="{SITE_URL}{organization.get_absolute_url()}">', html=True)
+
+
+# Sitemap, robots, feed
+
+
+def test_sitemap_lists_published_entries_with_content_changed_dates_under_site_url(client, jmml, draft, tree):
+    response = client.get(reverse("sitemap"))
+
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    entries = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root}
+    assert entries[f"{SITE_URL}{jmml.get_absolute_url()}"] == "2024-03-15"  # content_changed_at
+    assert f"{SITE_URL}/" in entries
+    assert f"{SITE_URL}/disorders/" in entries
+    assert f"{SITE_URL}/organizations/" in entries
+    assert f"{SITE_URL}{tree[2].get_absolute_url()}" in entries
+    organization = jmml.resources.first().organization
+    assert f"{SITE_URL}{organization.get_absolute_url()}" in entries
+    assert not any("jabberwock" in location for location in entries)
+    assert all(location.startswith(SITE_URL + "/") for location in entries)
+
+
+def test_robots_txt_names_the_sitemap(client):
+    response = client.get(reverse("robots"))
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert f"Sitemap: {SITE_URL}/sitemap.xml" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /search/" in lines
+
+
+def test_feed_lists_content_changes_newest_first_without_drafts(client, jmml, draft):
+    newer = make_disorder("Acute Myeloid Leukemia", summary="A cancer of the blood-forming tissue.")
+
+    response = client.get(reverse("disorders:updates-feed"))
+
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"{SITE_URL}/feeds/updates/"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == [newer.title, JMML_TITLE]
+    first, second = entries
+    assert first.find(f"{ATOM}link").get("href") == f"{SITE_URL}{newer.get_absolute_url()}"
+    assert first.findtext(f"{ATOM}summary") == "A cancer of the blood-forming tissue."
+    assert second.findtext(f"{ATOM}updated").startswith("2024-03-15T12:00:00")
+    assert second.findtext(f"{ATOM}summary").startswith("Juvenile myelomonocytic leukemia (JMML) is a rare")
+    assert b"Jabberwock" not in response.content
+
+
+# Entry page: canonical, description, structured data
+
+
+def _json_ld(response):
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S)
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def test_entry_has_canonical_link_description_and_json_ld(client, jmml):
+    make_code(jmml, Code.System.ORPHA, "86834")
+    make_code(jmml, Code.System.ICD10, "C93.3", relation=Code.Relation.NARROWER)
+    Subdivision.objects.create(disorder=jmml, name="Monosomy 7 JMML")
+    Disorder.objects.filter(pk=jmml.pk).update(summary="A rare blood cancer of young children.")
+
+    response = client.get(jmml.get_absolute_url())
+
+    url = f"{SITE_URL}{jmml.get_absolute_url()}"
+    assertContains(response, f'<link rel="canonical" href="{url}">', html=True)
+    assertContains(response, '<meta name="description" content="A rare blood cancer of young children.">', html=True)
+    data = _json_ld(response)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "MedicalWebPage"
+    assert data["url"] == url
+    assert data["description"] == "A rare blood cancer of young children."
+    assert data["dateModified"].startswith("2024-03-15")
+    condition = data["about"]
+    assert condition["@type"] == "MedicalCondition"
+    assert condition["name"] == JMML_TITLE
+    assert condition["alternateName"] == ["chronic myelomonocytic leukemia of infancy", "JMML"]
+    assert condition["code"] == [
+        {"@type": "MedicalCode", "codingSystem": "ICD-10", "codeValue": "C93.3"},
+        {"@type": "MedicalCode", "codingSystem": "ORPHA", "codeValue": "86834"},
+    ]
+
+
+def test_json_ld_cannot_be_broken_out_of(client):
+    hostile = "</script><script>alert(1)</script><!--"
+    disorder = make_disorder("Escapitis", synonyms=[hostile, "A & B"])
+
+    response = client.get(disorder.get_absolute_url())
+
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert "\\u003C/script\\u003E" in html
+    assert _json_ld(response)["about"]["alternateName"] == [hostile, "A & B"]
+
+
+# What every reader page shares
+
+
+def test_reader_pages_set_no_cookies_and_may_be_cached_publicly(client, jmml, tree):
+    for name, url in reader_urls(jmml, tree).items():
+        response = client.get(url)
+
+        assert response.status_code == 200, name
+        assert not response.cookies, name
+        assert "Set-Cookie" not in response.headers, name
+        cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"public", "max-age=600"} <= cache_control, name
+
+
+def test_staff_previews_are_never_stored_by_caches(client, editor, draft, jmml):
+    client.force_login(editor)
+
+    for url in [draft.get_absolute_url(), jmml.get_absolute_url()]:
+        response = client.get(url)
+
+        assert response.status_code == 200
+        assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+        assert "public" not in response["Cache-Control"]
+        assert "Cookie" in response["Vary"]
+
+
+def test_reader_pages_have_no_inline_script_or_style(client, jmml, tree):
+    for name, url in reader_urls(jmml, tree).items():
+        if name in {"suggest", "sitemap", "robots", "feed"}:
+            continue
+        html = client.get(url).content.decode()
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/ld+json"' in tag, (name, tag)
+        assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", html), name
+
+
+def test_canonical_links_use_site_url(client, jmml, tree):
+    expected = {
+        reverse("home"): f"{SITE_URL}/",
+        reverse("disorders:index") + "?letter=J": f"{SITE_URL}/disorders/?letter=J",
+        reverse("resources:organizations"): f"{SITE_URL}/organizations/",
+        jmml.get_absolute_url(): f"{SITE_URL}{jmml.get_absolute_url()}",
+    }
+    for url, canonical in expected.items():
+        response = client.get(url, HTTP_HOST="127.0.0.1")
+        assertContains(response, f'<link rel="canonical" href="{canonical}">', html=True)
+
+
+def test_not_found_page_offers_the_search_box(client):
+    response = client.get("/disorders/no-such-entry/")
+
+    assert response.status_code == 404
+    assertContains(response, "Page not found", status_code=404)
+    assertContains(response, '<form class="search-box" role="search"', status_code=404)
+    assertContains(response, 'action="/search/"', status_code=404)
+    assertContains(response, '<meta name="robots" content="noindex">', status_code=404, html=True)
+
+
+def test_server_error_page_renders_without_request_or_database():
+    html = get_template("500.html").render()
+
+    assert "Something went wrong" in html
+    assert 'action="/search/"' in html
+
+
+# Query budgets (anonymous readers: no session lookup)
+
+
+def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
+    for number in range(30):
+        make_disorder(f"Budgetosis {number}", synonyms=[f"BGT{number}"])
+        make_organization(f"Budget Helpers {number}", region="NY")
+    organization = Organization.objects.get(name="Children's Tumor Foundation")
+    budgets = {
+        reverse("home"): 3,  # recently updated, classification roots, A-Z letters
+        reverse("disorders:index") + "?letter=B": 3,  # A-Z letters, count, page
+        reverse("disorders:search") + "?q=budgetosis": 3,  # count, page, the page's names and snippets
+        reverse("disorders:search") + "?q=zzzzqqq": 2,  # count, did you mean
+        reverse("disorders:suggest") + "?q=budg": 1,
+        reverse("resources:organizations") + "?region=NY": 3,  # filter choices, count, page
+        organization.get_absolute_url(): 3,  # organization, phones, entries
+        tree[2].get_absolute_url(): 4,  # node with its parent, the rest of the ancestors, children, entries
+    }
+    for url, budget in budgets.items():
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200, url
