@@ -23,6 +23,7 @@ from typing import Any
 
 import reversion
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -282,22 +283,35 @@ def _keep_retired_slug(disorder_pk, old, new):
     PreviousSlug.objects.filter(slug=slug, disorder_id=disorder_pk).delete()
 
 
+def content_change_stamps():
+    """For the outer Disorder row: the distinct "content last changed" moments its revisions stored.
+
+    An expression, so the public page can fetch it with the entry itself instead of a query of its own.
+    """
+    versions = Version.objects.get_for_model(Disorder).filter(object_id=Cast(OuterRef("pk"), models.CharField()))
+    stamps = versions.annotate(data=Cast("serialized_data", models.JSONField())).annotate(
+        stamp=KT("data__0__fields__content_changed_at")
+    )
+    return ArraySubquery(stamps.order_by().values("stamp").distinct())
+
+
 def revision_years(disorder):
     """Years in which the entry's content changed, newest first, from its revisions (no editor identities).
 
     Each revision stores when the entry's content last changed, so the distinct values
     across revisions are the moments content changed, including the date an entry had
     before history was kept. Saves that changed nothing, or only status or review
-    dates, add no year. One query.
+    dates, add no year. Uses ``disorder.content_change_stamps`` when the entry was
+    loaded with :func:`content_change_stamps`, else one query.
     """
-    stamps = set(
-        entry_versions(disorder.pk)
-        .order_by()
-        .annotate(data=Cast("serialized_data", models.JSONField()))
-        .annotate(stamp=KT("data__0__fields__content_changed_at"))
-        .values_list("stamp", flat=True)
-        .distinct()
-    )
+    stamps = getattr(disorder, "content_change_stamps", None)
+    if stamps is None:
+        stamps = (
+            Disorder.objects.filter(pk=disorder.pk)
+            .annotate(stamps=content_change_stamps())
+            .values_list("stamps", flat=True)
+            .get()
+        )
     moments = [parse_datetime(stamp) for stamp in stamps if stamp]
     if disorder.content_changed_at:
         moments.append(disorder.content_changed_at)

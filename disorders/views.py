@@ -4,12 +4,12 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from disorders import search
+from disorders import history, search
 from disorders.export import entry_as_dict, export_queryset
 from disorders.models import (
     OTHER_INITIAL,
@@ -45,6 +45,7 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             .annotate(
                 # Staff also see drafts; the page marks them using the one publication rule.
                 is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
+                content_change_stamps=history.content_change_stamps(),
             )
             .prefetch_related(
                 "synonyms",
@@ -64,6 +65,16 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             )
         )
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An address the entry had before its slug changed keeps working, permanently moved.
+            moved = Disorder.objects.visible_to(request.user).filter(previous_slugs__slug=kwargs["slug"]).first()
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         disorder = self.object
@@ -77,6 +88,7 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             complete_reports=[attribution for attribution in attributions if attribution.complete_report],
             source_disclaimers=[attribution for attribution in attributions if attribution.disclaimer],
             description=self.get_description(disorder),
+            revision_years=history.revision_years(disorder),
         )
         context["structured_data"] = self.get_structured_data(disorder, context["description"])
         return context
@@ -137,6 +149,7 @@ class ClassificationDetailView(ReaderCacheMixin, DetailView):
         return context
 
 
+@reader_cache
 def disorder_json(request, slug):
     """``/disorders/<slug>.json``: a published entry as :func:`disorders.export.entry_as_dict` writes it."""
     disorder = get_object_or_404(export_queryset(), slug=slug)
@@ -147,6 +160,7 @@ def disorder_json(request, slug):
 MAX_REPLACEMENTS = 5
 
 
+@reader_cache
 def code_redirect(request, system, value):
     """``/codes/<system>/<value>/``: the published entry that carries an external code.
 

@@ -195,3 +195,11 @@ def test_entry_page_links_codes_out_and_shows_the_others_as_text(client):
         assertContains(response, f'<dt>{label}</dt><dd><a href="{url}" rel="external">{value}</a></dd>', html=True)
     for system, value in UNLINKED:
         assertContains(response, f"<dt>{Code.System(system).label}</dt><dd>{value}</dd>", html=True)
+
+
+def test_code_redirect_is_cacheable_by_a_proxy_and_sets_no_cookie(client, jmml):
+    response = client.get(code_url("ORPHA", "86834"))
+
+    assert response.status_code == 302
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies

@@ -350,3 +350,10 @@ def test_exported_text_imports_into_a_fresh_database_as_the_same_entries(tmp_pat
     after = {disorder.slug: without_dates(entry_as_dict(disorder)) for disorder in export_queryset()}
     assert after == before
     assert len(after) == 3
+
+
+def test_json_view_is_cacheable_by_a_proxy_and_sets_no_cookie(client, jmml):
+    response = client.get(reverse("disorders:detail-json", args=[jmml.slug]))
+
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies

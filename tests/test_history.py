@@ -262,6 +262,33 @@ def test_changing_the_slug_keeps_the_old_one_for_redirects(editor_client, jmml):
     assert list(PreviousSlug.objects.values_list("slug", flat=True)) == ["jmml"]
 
 
+def test_an_old_address_answers_301_to_the_new_one(editor_client, jmml):
+    data = open_entry(editor_client, jmml)
+    data.update(slug="jmml", edit_summary="Shorter address")
+    assert save_entry(editor_client, jmml, data).status_code == 302
+
+    response = Client().get("/disorders/juvenile-myelomonocytic-leukemia/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/disorders/jmml/"
+    assert Client().get("/disorders/never-existed/").status_code == 404
+
+
+def test_public_page_shows_last_updated_beside_the_source_date_and_the_revision_years(editor_client, editor, jmml):
+    data = open_entry(editor_client, jmml)
+    data.update(summary="Updated.", edit_summary="Summary")
+    save_entry(editor_client, jmml, data)
+    jmml.refresh_from_db()
+
+    page = public_page(jmml)
+
+    today = timezone.localdate(jmml.content_changed_at)
+    assert f'Last updated <time datetime="{today.isoformat()}">' in page
+    assert '(NORD text of <time datetime="2013-05-08">May 8, 2013</time>)' in page
+    assert f"Revision history: updated in {today.year}, 2024" in page
+    assert editor.username not in page
+
+
 def test_another_entrys_old_address_cannot_be_taken(editor_client, jmml):
     other = make_disorder("Other", published=False)
     PreviousSlug.objects.create(disorder=jmml, slug="old-jmml")
