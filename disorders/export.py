@@ -13,11 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from django.apps import apps
-from django.db.models import Exists, OuterRef, Prefetch
-
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
-from disorders.models import Classification, Disclaimer, Disorder, DisorderSource, Section, Subdivision
+from disorders.models import Classification, Disclaimer, Disorder, Section
 from encyclopedia.markup import plain_text
 from encyclopedia.reader_pages import absolute_url
 from encyclopedia.templatetags.encyclopedia import paragraphs
@@ -35,29 +32,7 @@ _COPYRIGHT = re.compile(r"^(?:copyright|©)", re.IGNORECASE)
 def export_queryset():
     """Published entries with every related row the export reads prefetched, in title order."""
     published = Disorder.objects.published()
-    # Looked up by name: the import arrow runs from resources to disorders, never back.
-    resource_link = apps.get_model("resources", "DisorderResource")
-    return (
-        published.defer("search_vector")
-        .prefetch_related(
-            "synonyms",
-            Prefetch(
-                "subdivisions",
-                queryset=Subdivision.objects.select_related("linked_disorder").annotate(
-                    linked_disorder_published=Exists(
-                        Disorder.objects.published().filter(pk=OuterRef("linked_disorder"))
-                    )
-                ),
-            ),
-            Prefetch("sections", queryset=Section.objects.select_related("source")),
-            "codes",
-            "classifications",
-            Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
-            Prefetch("resources", queryset=resource_link.objects.select_related("organization")),
-            "resources__organization__phones",
-        )
-        .order_by("title", "pk")
-    )
+    return published.with_entry_content(linkable=published).order_by("title", "pk")
 
 
 def entry_as_dict(disorder):
@@ -217,7 +192,7 @@ def _linked_entry_url(subdivision):
     """The subtype's own entry, linked only when published, as on the page."""
     if subdivision.linked_disorder_id is None:
         return None
-    published = getattr(subdivision, "linked_disorder_published", None)  # annotated by export_queryset()
+    published = getattr(subdivision, "linked_disorder_visible", None)  # annotated by export_queryset()
     if published is None:
         published = Disorder.objects.published().filter(pk=subdivision.linked_disorder_id).exists()
     return absolute_url(subdivision.linked_disorder.get_absolute_url()) if published else None

@@ -1,9 +1,8 @@
 import string
 
 from django import forms
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -18,10 +17,7 @@ from disorders.models import (
     Disclaimer,
     Disorder,
     DisorderName,
-    DisorderSource,
     RetiredCode,
-    Section,
-    Subdivision,
 )
 from encyclopedia.markup import plain_text
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
@@ -37,32 +33,10 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
 
     def get_queryset(self):
         visible = Disorder.objects.visible_to(self.request.user)
-        # Looked up by name: the import arrow runs from resources to disorders, never back.
-        resource_link = apps.get_model("resources", "DisorderResource")
-        # The search vector can be large and the page never shows it.
-        return (
-            visible.defer("search_vector")
-            .annotate(
-                # Staff also see drafts; the page marks them using the one publication rule.
-                is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
-                content_change_stamps=history.content_change_stamps(),
-            )
-            .prefetch_related(
-                "synonyms",
-                Prefetch(
-                    "subdivisions",
-                    queryset=Subdivision.objects.select_related("linked_disorder").annotate(
-                        # Link a subtype's own entry only when this reader may open it.
-                        linked_disorder_visible=Exists(visible.filter(pk=OuterRef("linked_disorder")))
-                    ),
-                ),
-                Prefetch("sections", queryset=Section.objects.select_related("source")),
-                "codes",
-                "classifications",
-                Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
-                Prefetch("resources", queryset=resource_link.objects.select_related("organization")),
-                "resources__organization__phones",
-            )
+        return visible.with_entry_content(linkable=visible).annotate(
+            # Staff also see drafts; the page marks them using the one publication rule.
+            is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
+            content_change_stamps=history.content_change_stamps(),
         )
 
     def get(self, request, *args, **kwargs):

@@ -15,6 +15,7 @@ from disorders import search
 from disorders.importers.nord import load_abstracts
 from disorders.models import Disorder, DisorderName, Section, Synonym
 from disorders.signals import entry_saved
+from tests.admin_forms import form_data
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_disorder
 
@@ -328,33 +329,11 @@ def test_suggest_returns_at_most_eight(client, library):
 # The index follows every write path.
 
 
-def _admin_form_data(response):
-    """The change form as the admin rendered it, every inline row included, ready to post back."""
-    data = {}
-
-    def put(key, value):
-        if value is None or value is False:
-            return  # browsers send no empty select or unticked checkbox
-        data[key] = [str(item) for item in value] if isinstance(value, list | tuple) else str(value)
-
-    form = response.context["adminform"].form
-    for name in form.fields:
-        put(name, form[name].value())
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{name}"] = value
-        for row in formset.forms:
-            for name in row.fields:
-                put(row.add_prefix(name), row[name].value())
-    return data
-
-
 def test_index_follows_an_admin_save_that_only_adds_a_synonym(client, superuser, library):
     disorder = Disorder.objects.get(title=JMML)
     url = reverse("admin:disorders_disorder_change", args=[disorder.pk])
     client.force_login(superuser)
-    data = _admin_form_data(client.get(url))
+    data = form_data(client.get(url))
     data["edit_summary"] = "Names readers use."  # the history asks why a published entry changed
     index = int(data["synonyms-TOTAL_FORMS"])
     data.update(
@@ -378,7 +357,7 @@ def test_index_follows_an_admin_save_that_removes_a_synonym(client, superuser, l
     disorder = Disorder.objects.get(title=JMML)
     url = reverse("admin:disorders_disorder_change", args=[disorder.pk])
     client.force_login(superuser)
-    data = _admin_form_data(client.get(url))
+    data = form_data(client.get(url))
     data["edit_summary"] = "Names readers use."  # the history asks why a published entry changed
     synonym = disorder.synonyms.get(name="JMML")
     row = next(key.split("-")[1] for key, value in data.items() if key.endswith("-id") and value == str(synonym.pk))

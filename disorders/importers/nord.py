@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from disorders import history
+from disorders.importers import TitlesByAction
 from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
@@ -551,27 +552,16 @@ class ImportedFile:
 
 
 @dataclass
-class ImportResult:
+class ImportResult(TitlesByAction):
     """What a load did, file by file, plus the shared organizations it created or completed."""
 
     files: list[ImportedFile] = field(default_factory=list)
     organizations_created: list[str] = field(default_factory=list)
     organizations_updated: list[str] = field(default_factory=list)
 
-    def _titles(self, action):
-        return [imported.title for imported in self.files if imported.action == action]
-
     @property
-    def created(self):
-        return self._titles("created")
-
-    @property
-    def updated(self):
-        return self._titles("updated")
-
-    @property
-    def unchanged(self):
-        return self._titles("unchanged")
+    def outcomes(self):
+        return self.files
 
 
 def load_abstracts(paths, *, publish=False, user=None):

@@ -57,6 +57,7 @@ from django.utils.text import slugify
 from openpyxl.utils.exceptions import InvalidFileException
 
 from disorders import history
+from disorders.importers import TitlesByAction
 from disorders.models import (
     Classification,
     Code,
@@ -620,7 +621,7 @@ class SkippedPacket:
 
 
 @dataclass
-class ImportResult:
+class ImportResult(TitlesByAction):
     """What a load did: entries by action, packets skipped and why, nodes and retired codes written, and notes."""
 
     entries: list[ImportedEntry] = field(default_factory=list)
@@ -635,20 +636,9 @@ class ImportResult:
     notes: Counter = field(default_factory=Counter)
     dry_run: bool = False
 
-    def _titles(self, action):
-        return [entry.title for entry in self.entries if entry.action == action]
-
     @property
-    def created(self):
-        return self._titles("created")
-
-    @property
-    def updated(self):
-        return self._titles("updated")
-
-    @property
-    def unchanged(self):
-        return self._titles("unchanged")
+    def outcomes(self):
+        return self.entries
 
 
 def load_orphanet(
