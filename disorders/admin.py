@@ -2,11 +2,13 @@ import datetime
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils import timezone
 
-from disorders import history
+from disorders import history, search
 from disorders.admin_views import CompareView, EntryHistoryView, RevertView, RevisionView
 from disorders.forms import DisorderAdminForm, EntryInlineFormSet, MultilineTextField
 from disorders.models import (
@@ -82,13 +84,37 @@ def apply_review(disorder, user):
         disorder.next_review_due = today + REVIEW_INTERVAL
 
 
+class ClassificationTreeFilter(admin.SimpleListFilter):
+    """Entries anywhere in one classification tree (listing every node would mean thousands of links)."""
+
+    title = "classification"
+    parameter_name = "tree"
+
+    def lookups(self, request, model_admin):
+        return [(str(root.pk), root.name) for root in Classification.objects.filter(parent=None)]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        in_tree = RawSQL(
+            "WITH RECURSIVE tree(id) AS (SELECT %s::bigint UNION ALL SELECT c.id FROM disorders_classification c"
+            " JOIN tree ON c.parent_id = tree.id)"
+            " SELECT disorder_id FROM disorders_disorder_classifications"
+            " WHERE classification_id IN (SELECT id FROM tree)",
+            [int(self.value())],
+        )
+        return queryset.filter(pk__in=in_tree)
+
+
 @admin.register(Disorder)
 class DisorderAdmin(admin.ModelAdmin):
     form = DisorderAdminForm
     formfield_overrides = ENTRY_TEXT
     list_display = ["title", "status", "synonym_count", "content_changed_at", "next_review_due"]
-    list_filter = ["status", "classifications", "attributions__source"]
+    list_filter = ["status", ClassificationTreeFilter, "attributions__source"]
+    # Searched by get_search_results: names through the search index, codes exactly.
     search_fields = ["title", "synonyms__name", "codes__value"]
+    search_help_text = "Any name of the entry (title, synonym, subdivision), or an exact code such as 86834."
     list_select_related = True
     date_hierarchy = "content_changed_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -116,8 +142,20 @@ class DisorderAdmin(admin.ModelAdmin):
     actions = ["mark_reviewed"]
 
     def get_queryset(self, request):
-        # distinct=True: the synonym search joins rows that would otherwise inflate the count.
-        return super().get_queryset(request).annotate(_synonym_count=Count("synonyms", distinct=True))
+        # A subquery, not a join: computed for the rows shown, and left out of the changelist's count.
+        synonyms = Synonym.objects.filter(disorder=OuterRef("pk")).order_by().values("disorder")
+        count = Subquery(synonyms.annotate(n=Count("pk")).values("n"), output_field=models.IntegerField())
+        return super().get_queryset(request).annotate(_synonym_count=Coalesce(count, 0))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must be in one of the entry's names (accents and case ignored) or be one of its codes.
+
+        The names table's trigram index answers this; joining synonyms and codes would scan them all.
+        """
+        for word in search_term.split():
+            codes = Code.objects.filter(value__iexact=word).values("disorder")
+            queryset = queryset.filter(Q(pk__in=search.entries_named(word)) | Q(pk__in=codes))
+        return queryset, False
 
     @admin.display(description="Synonyms", ordering="_synonym_count")
     def synonym_count(self, obj):

@@ -56,6 +56,10 @@ CONFIG = "encyclopedia"
 # pg_trgm word similarity a name must reach to count as a misspelling of the query: "leukaemia"
 # against "juvenile myelomonocytic leukemia" is 0.58, below pg_trgm's default of 0.6.
 NAME_SIMILARITY = 0.5
+# For a query of several words, whole words must match (strict word similarity): "cistic fibrosis"
+# (0.68) and "haemophilia a" (0.69) still match, but "marfan syndrome" no longer nearly spells every
+# "... syndrome" (5,498 of 7,725 entries' names reach word similarity 0.5; 11 reach strict 0.65).
+PHRASE_SIMILARITY = 0.65
 # Whole-string similarity for "did you mean" (pg_trgm's default).
 SPELLING_SIMILARITY = 0.3
 MAX_QUERY_LENGTH = 200
@@ -134,8 +138,9 @@ def set_trigram_thresholds(sender, connection, **kwargs):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false),"
+            " set_config('pg_trgm.strict_word_similarity_threshold', %s, false),"
             " set_config('pg_trgm.similarity_threshold', %s, false)",
-            [str(NAME_SIMILARITY), str(SPELLING_SIMILARITY)],
+            [str(NAME_SIMILARITY), str(PHRASE_SIMILARITY), str(SPELLING_SIMILARITY)],
         )
 
 
@@ -144,9 +149,23 @@ def _normalized(text):
     return Lower(Unaccent(Value(text, output_field=TextField())))
 
 
-def _matching_names(normalized):
-    # Equality uses the btree index, %> (word similarity above NAME_SIMILARITY) the trigram one.
-    return DisorderName.objects.filter(Q(normalized=normalized) | Q(normalized__trigram_word_similar=normalized))
+def _matching_names(query):
+    """Names equal to ``query`` or nearly spelling it, accents and case ignored (both use an index)."""
+    normalized = _normalized(query)
+    if len(query.split()) > 1:
+        near = Q(normalized__trigram_strict_word_similar=normalized)  # %>>, above PHRASE_SIMILARITY
+    else:
+        near = Q(normalized__trigram_word_similar=normalized)  # %>, above NAME_SIMILARITY
+    return DisorderName.objects.filter(Q(normalized=normalized) | near)
+
+
+def entries_named(text):
+    """Ids of entries (published or not) one of whose names contains ``text``, accents and case ignored.
+
+    For staff lookups (the admin's search box): a substring match on the names table, which the
+    trigram index answers without scanning every entry's synonyms.
+    """
+    return DisorderName.objects.filter(normalized__contains=_normalized(text)).values("disorder")
 
 
 def _name_score(normalized):
@@ -174,12 +193,12 @@ _KIND_ORDER = Case(
 )
 
 
-def _best_names(normalized):
+def _best_names(query):
     """An entry's matching names, best first (use inside a query on Disorder)."""
     return (
-        _matching_names(normalized)
+        _matching_names(query)
         .filter(disorder=OuterRef("pk"))
-        .annotate(score=_name_score(normalized))
+        .annotate(score=_name_score(_normalized(query)))
         .order_by("-score", _KIND_ORDER, "name")
     )
 
@@ -189,21 +208,21 @@ def search(query):
 
     An entry matches when its text matches the query as a web search (``websearch_to_tsquery``:
     words, "quoted phrases", -exclusions) or when one of its names equals the query or nearly
-    spells it (trigram word similarity ≥ ``NAME_SIMILARITY``), accents and case ignored.
+    spells it (trigram word similarity ≥ ``NAME_SIMILARITY``; for several words, whole-word
+    similarity ≥ ``PHRASE_SIMILARITY``), accents and case ignored.
     Each result carries ``rank``: the full-text rank (0 to 1) plus its best name's score (an
     exact name 11 or 12, a near one up to 2). Pass a page of results to :func:`describe_matches`
     for what the results page shows. A page costs two queries: the count and the rows.
     """
-    normalized = _normalized(query)
     tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
     # Each index answers its own half; a UNION of ids lets both be used (an OR would scan every entry).
     candidates = (
         Disorder.objects.filter(search_vector=tsquery)
         .order_by()
         .values("pk")
-        .union(_matching_names(normalized).order_by().values("disorder"))
+        .union(_matching_names(query).order_by().values("disorder"))
     )
-    name_score = Subquery(_best_names(normalized).values("score")[:1])
+    name_score = Subquery(_best_names(query).values("score")[:1])
     return (
         Disorder.objects.published()
         .filter(pk__in=candidates)
@@ -228,8 +247,7 @@ def describe_matches(results, query):
     results = list(results)
     if not results:
         return results
-    normalized = _normalized(query)
-    best_names = _best_names(normalized)
+    best_names = _best_names(query)
     bodies = (
         Section.objects.filter(disorder=OuterRef("pk"))
         .order_by()

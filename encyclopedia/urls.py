@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -8,6 +9,10 @@ from encyclopedia import views
 from encyclopedia.reader_pages import reader_cache
 from encyclopedia.sitemaps import PagesSitemap
 from resources.sitemaps import OrganizationSitemap
+
+admin.site.site_header = f"{settings.SITE_NAME}: staff"
+admin.site.site_title = f"{settings.SITE_NAME} staff"
+admin.site.index_title = "Entries, organizations and their history"
 
 SITEMAPS = {
     "pages": PagesSitemap,

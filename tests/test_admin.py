@@ -146,3 +146,38 @@ def test_editors_see_the_status_of_a_published_entry_but_cannot_change_it(editor
     response = editor_client.get(admin_url(Disorder, "change", one_of_each[Disorder]))
     assert "status" not in response.context["adminform"].form.fields
     assert "status" in response.context["adminform"].readonly_fields
+
+
+def test_changelist_search_matches_names_without_accents_and_exact_codes(editor_client):
+    muller = make_disorder("Examplitis Syndrome", published=False, synonyms=["Ëxamplitis of Müller"])
+    coded = make_disorder("Juvenile Myelomonocytic Leukemia")
+    make_code(coded, Code.System.OMIM, "607785")
+
+    def found(term):
+        response = editor_client.get(admin_url(Disorder, "changelist"), {"q": term})
+        return list(response.context["cl"].result_list)
+
+    assert found("examplitis muller") == [muller]
+    assert found("607785") == [coded]
+    assert found("6077") == []  # codes match whole, names in part
+    assert found("leuk myelomono") == [coded]
+
+
+def test_classification_filter_lists_trees_and_finds_entries_anywhere_below(editor_client):
+    tree = make_classification("Rare hematologic disease")
+    branch = make_classification("Myeloid neoplasm", parent=tree)
+    leaf = make_classification("Myelodysplastic/myeloproliferative disease", parent=branch)
+    inside = make_disorder("Juvenile Myelomonocytic Leukemia")
+    inside.classifications.add(leaf)
+    make_disorder("Outside Syndrome").classifications.add(make_classification("Rare skin disease"))
+
+    response = editor_client.get(admin_url(Disorder, "changelist"), {"tree": str(tree.pk)})
+
+    assert list(response.context["cl"].result_list) == [inside]
+    choices = [
+        choice["display"]
+        for spec in response.context["cl"].filter_specs
+        for choice in spec.choices(response.context["cl"])
+    ]
+    assert "Rare hematologic disease" in choices
+    assert "Myeloid neoplasm" not in choices

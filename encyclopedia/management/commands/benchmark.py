@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         if not data.is_dir():
             raise CommandError(f"{data} does not exist: the benchmark needs the Orphanet open data (see README).")
         # A database of its own, created (and migrated) once; --reimport starts it afresh.
-        connection.settings_dict["TEST"] = {"NAME": f"bench_{connection.settings_dict['NAME']}"}
+        connection.settings_dict["TEST"].update(NAME=f"bench_{connection.settings_dict['NAME']}")
         name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=not reimport, serialize=False)
         self.stdout.write(f"Benchmark database: {name}")
         if reimport or not Code.objects.filter(system=Code.System.ORPHA).exists():
@@ -113,11 +114,13 @@ class Command(BaseCommand):
     def manage(self, *arguments):
         """Run a manage.py command against the benchmark database; return seconds taken."""
         db = connection.settings_dict
-        environment = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'].replace('/', '%2F')}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}",
-        }
+        user = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+        if db["HOST"].startswith("/"):
+            # A Unix socket: its directory goes in the path, percent-encoded, as django-environ reads it.
+            url = f"postgres://{user}@/{quote(db['HOST'] + '/' + db['NAME'], safe='')}"
+        else:
+            url = f"postgres://{user}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        environment = {**os.environ, "DATABASE_URL": url}
         started = time.perf_counter()
         subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_DIR, env=environment, check=True)
         return time.perf_counter() - started
