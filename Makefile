@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DJANGO_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt check stop-db clean
+.PHONY: help install run test lint fmt check bench stop-db clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ check: install ## Django checks, missing migrations, lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) lint
+
+bench: install ## Import the full Orphanet data (../shared) into a benchmark database and time the pages
+	$(PY) manage.py benchmark $(BENCH_ARGS)
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands)
 	$(PY) -m encyclopedia.embedded_db stop
