@@ -74,7 +74,7 @@ def test_entry_page_prints_without_navigation_and_keeps_resources_and_disclaimer
     assert page.get_by_role("heading", name="Disclaimers").is_visible()
     assert page.get_by_role("heading", name="Medical disclaimer").is_visible()
     assert page.get_by_text("Source last updated").is_visible()
-    assert page.locator(".last-updated time").is_visible()
+    assert page.locator(".last-updated > time").is_visible()
     # Printed links carry their address; a link that already shows its address does not repeat it.
     website = page.locator("a.url").first
     assert website.evaluate("link => getComputedStyle(link, '::after').content") in {"none", "normal"}

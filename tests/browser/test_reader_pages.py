@@ -119,7 +119,7 @@ def test_entry_prints_without_navigation_or_search_and_with_its_address(page, si
         assert page.locator(hidden).first.is_hidden(), hidden
     assert page.locator("section.resources").is_visible()
     assert page.get_by_role("heading", name="Disclaimers").is_visible()
-    assert page.locator(".last-updated time").is_visible()
+    assert page.locator(".last-updated > time").is_visible()
     assert page.get_by_text("Source last updated").is_visible()
     address = page.locator(".page-address")
     assert address.is_visible()
