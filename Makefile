@@ -40,7 +40,7 @@ check: install ## Django checks, missing migrations, lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) lint
 
-bench: install ## Import the full Orphanet data (../shared) into a benchmark database and time the pages
+bench: install ## Import the full Orphanet open data into a benchmark database and time the pages
 	$(PY) manage.py benchmark $(BENCH_ARGS)
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands)
