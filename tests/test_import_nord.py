@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from disorders import history
 from disorders.importers.nord import (
     NORD_NAME,
     NordImportError,
@@ -692,3 +693,17 @@ def test_load_demo_takes_the_admin_password_from_the_environment(monkeypatch):
     call_command("load_demo", stdout=out)
     assert "chosen-Passw0rd" not in out.getvalue()
     assert get_user_model().objects.get(username="admin").check_password("chosen-Passw0rd")
+
+
+def test_command_attributes_the_import_to_the_named_user(editor):
+    call_command("import_nord", str(EXAMPLITIS), "--user", editor.username, stdout=io.StringIO())
+
+    disorder = Disorder.objects.get()
+    assert history.entry_versions(disorder.pk).first().revision.user == editor
+
+
+def test_command_with_an_unknown_user_imports_nothing():
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("import_nord", str(EXAMPLITIS), "--user", "nobody", stdout=io.StringIO())
+
+    assert not Disorder.objects.exists()

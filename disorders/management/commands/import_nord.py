@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from disorders.importers.nord import NordImportError, abstract_paths, load_abstracts, read_abstract
+from disorders.management.commands._importing import add_user_argument, importing_user
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="An abstract, or a directory of .txt abstracts.")
         parser.add_argument("--publish", action="store_true", help="Publish the imported entries (default: drafts).")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report only; write nothing.")
+        add_user_argument(parser)
         parser.add_argument(
             "--format",
             dest="output_format",
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             if dry_run:
                 self.report_parsed([read_abstract(path) for path in files], output_format)
             else:
-                self.report_loaded(load_abstracts(files, publish=publish))
+                self.report_loaded(load_abstracts(files, publish=publish, user=importing_user(options["user"])))
         except NordImportError as error:
             raise CommandError(str(error)) from error
 

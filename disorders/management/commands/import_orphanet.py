@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from disorders.importers.orphanet import OrphanetImportError, load_orphanet
+from disorders.management.commands._importing import add_user_argument, importing_user
 
 # Skipped packets listed one by one up to this many; the rest are counted.
 SHOWN_SKIPPED = 20
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="Publish the imported entries (default: drafts).")
         parser.add_argument("--limit", type=int, metavar="N", help="Read only the first N packets.")
         parser.add_argument("--dry-run", action="store_true", help="Do everything, report, then roll it all back.")
+        add_user_argument(parser)
 
     def handle(self, *args, packets, nomenclature, rare_disease_list, classifications, limit, **options):
         if not any([packets, nomenclature, rare_disease_list, classifications]):
@@ -53,6 +55,7 @@ class Command(BaseCommand):
                 publish=options["publish"],
                 limit=limit,
                 dry_run=options["dry_run"],
+                user=importing_user(options["user"]),
                 progress=self.show_progress if on_terminal else None,
             )
         except OrphanetImportError as error:
