@@ -9,7 +9,14 @@ from django.urls import path
 from django.utils import timezone
 
 from disorders import history, search
-from disorders.admin_views import CompareView, EntryHistoryView, RevertView, RevisionView
+from disorders.admin_views import (
+    CompareView,
+    DeletedEntriesView,
+    EntryHistoryView,
+    RecoverView,
+    RevertView,
+    RevisionView,
+)
 from disorders.forms import DisorderAdminForm, EntryInlineFormSet, MultilineTextField
 from disorders.models import (
     Classification,
@@ -169,6 +176,8 @@ class DisorderAdmin(admin.ModelAdmin):
             path("<int:object_id>/history/<int:revision_id>/", wrap(RevisionView), name="disorders_disorder_revision"),
             path("<int:object_id>/compare/", wrap(CompareView), name="disorders_disorder_compare"),
             path("<int:object_id>/revert/<int:revision_id>/", wrap(RevertView), name="disorders_disorder_revert"),
+            path("deleted/", wrap(DeletedEntriesView), name="disorders_disorder_deleted"),
+            path("deleted/<int:object_id>/recover/", wrap(RecoverView), name="disorders_disorder_recover"),
             *super().get_urls(),
         ]
 

@@ -1,16 +1,20 @@
-"""Staff pages in the admin: an entry's history, one revision, compare, revert; recent changes; the review queue.
+"""Staff pages in the admin: an entry's history, one revision, compare, revert; recent changes; the review queue;
+deleted entries and their recovery.
 
-Each page checks its own permission (viewing entries; reverting for revert) on top of
-``admin_site.admin_view``, which sends anonymous visitors to the login page.
+Each page checks its own permission (viewing entries; reverting for revert and recover) on
+top of ``admin_site.admin_view``, which sends anonymous visitors to the login page.
 """
 
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -409,3 +413,113 @@ class ReviewQueueView(StaffPageMixin, ListView):
             query=f"reason={self.reason}" if self.reason else "",
         )
         return context
+
+
+class DeletedEntryPageMixin(StaffPageMixin):
+    """A page about deleted entries, under the entry admin's URLs (``model_admin`` is passed to ``as_view``)."""
+
+    model_admin = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.admin_site = self.model_admin.admin_site
+        return super().dispatch(request, *args, **kwargs)
+
+    def may_recover(self):
+        # Recovering makes an entry again, with its content: for people who may add entries and revert them.
+        return (
+            may_view_entries(self.request.user)
+            and self.model_admin.has_add_permission(self.request)
+            and self.request.user.has_perm("disorders.revert_disorder")
+        )
+
+
+class DeletedEntriesView(DeletedEntryPageMixin, ListView):
+    """Entries deleted after their history was recorded, most recently deleted first; reviewers recover them.
+
+    When and by whom comes from the admin's log of deletions; an entry deleted outside the
+    admin shows only its last revision.
+    """
+
+    template_name = "admin/disorders/disorder/deleted_entries.html"
+    title = "Deleted entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        deletions = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Disorder),
+            object_id=OuterRef("object_id"),
+            action_flag=DELETION,
+            # An entry deleted, recovered and deleted again: the deletion after its last revision.
+            action_time__gte=OuterRef("revision__date_created"),
+        ).order_by("-action_time")
+        return (
+            history.deleted_entries()
+            .annotate(
+                deleted_at=Subquery(deletions.values("action_time")[:1]),
+                deleted_by_id=Subquery(deletions.values("user")[:1]),
+            )
+            .order_by(Coalesce("deleted_at", "revision__date_created").desc(), "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(context["page_obj"])
+        deleters = get_user_model().objects.in_bulk({v.deleted_by_id for v in versions if v.deleted_by_id})
+        for version in versions:
+            version.deleted_by = history.user_label(deleters.get(version.deleted_by_id)) if version.deleted_at else ""
+            version.saved_by = history.user_label(version.revision.user)
+        context.update(versions=versions, can_recover=self.may_recover())
+        return context
+
+
+class RecoverView(DeletedEntryPageMixin, TemplateView):
+    """GET: the deleted entry as it will come back, and a button. POST: recover it (a new revision)."""
+
+    template_name = "admin/disorders/disorder/recover.html"
+
+    def has_permission(self, request):
+        return self.may_recover()
+
+    def deleted_version(self):
+        version = history.deleted_version(self.kwargs["object_id"])
+        if version is None:
+            raise Http404("No deleted entry with this id.")
+        return version
+
+    def get_title(self):
+        return "Recover a deleted entry"
+
+    def get_context_data(self, **kwargs):
+        version = self.deleted_version()
+        snapshot = history.load_snapshots([version.revision_id], int(version.object_id))[version.revision_id]
+        context = {
+            "version": version,
+            "revision": version.revision,
+            "who": history.user_label(version.revision.user),
+            "was_published": snapshot.entry.get("status") == Disorder.Status.PUBLISHED,
+            "refusal": history.recovery_refusal(int(version.object_id), snapshot),
+            "contents": history.describe_snapshot(snapshot),
+        }
+        return super().get_context_data(**{**context, **kwargs})
+
+    def post(self, request, *args, **kwargs):
+        object_id = self.kwargs["object_id"]
+        if Disorder.objects.filter(pk=object_id).exists():
+            return self.back_already(object_id)
+        self.deleted_version()
+        try:
+            result = history.recover_entry(object_id, user=request.user)
+        except history.CannotRecover as refusal:
+            if Disorder.objects.filter(pk=object_id).exists():
+                return self.back_already(object_id)  # someone else recovered it at the same moment
+            return self.render_to_response(self.get_context_data(refusal=str(refusal)))
+        disorder = result.disorder
+        self.model_admin.log_addition(request, disorder, history.RECOVERED_COMMENT)
+        messages.success(request, f"Recovered “{disorder}” as revision {result.revision.pk}; its history continues.")
+        for note in result.notes:
+            messages.warning(request, note)
+        return HttpResponseRedirect(reverse("admin:disorders_disorder_change", args=[disorder.pk]))
+
+    def back_already(self, object_id):
+        messages.info(self.request, "This entry has been recovered already.")
+        return HttpResponseRedirect(reverse("admin:disorders_disorder_change", args=[object_id]))

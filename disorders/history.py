@@ -10,8 +10,9 @@ before it writes and :func:`record_revision` once all rows are saved. That one f
 decides whether anything changed, moves ``content_changed_at`` only when content did,
 bumps ``version`` (so a form opened earlier is refused), keeps retired slugs, and sends
 ``entry_saved``. :func:`compare` explains two snapshots to people; :func:`revert_entry`
-restores an entry's content from a revision (we never use reversion's own revert, which
-rebuilds every object in a revision and resets unversioned fields to their defaults).
+restores an entry's content from a revision and :func:`recover_entry` brings a deleted
+entry back from its last one (we never use reversion's own revert, which rebuilds every
+object in a revision and resets unversioned fields to their defaults).
 """
 
 import difflib
@@ -26,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -241,20 +242,22 @@ def ensure_baseline(disorder):
         reversion.add_to_revision(stored)
 
 
-def record_revision(disorder, *, user=None, comment=""):
+def record_revision(disorder, *, user=None, comment="", force=False):
     """Record one revision of the entry once it and all its rows are saved; returns it, or None if nothing changed.
 
     Compares the entry with its previous revision: nothing different, no revision (and
-    neither ``version`` nor ``content_changed_at`` moves). Otherwise ``version`` goes up
-    by one (not for an entry's first revision), ``content_changed_at`` moves only when
-    content (not status or review dates) changed, and a changed slug is kept as a
-    PreviousSlug. Sends ``entry_saved`` either way. Call inside the writer's transaction.
+    neither ``version`` nor ``content_changed_at`` moves) unless ``force`` (a recovery
+    must show in the history even when the entry is back exactly as it was). Otherwise
+    ``version`` goes up by one (not for an entry's first revision), ``content_changed_at``
+    moves only when content (not status or review dates) changed, and a changed slug is
+    kept as a PreviousSlug. Sends ``entry_saved`` either way. Call inside the writer's
+    transaction.
     """
     previous = latest_revision(disorder)
     old = load_snapshots([previous.pk], disorder.pk).get(previous.pk) if previous else None
     new = current_snapshot(disorder)
     revision = None
-    if old is None or new != old:
+    if force or old is None or new != old:
         now = timezone.now()
         changes = {}
         if old is None or new.content != old.content:
@@ -622,32 +625,38 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
         if target is None:
             raise ValueError(f"Revision {revision.pk} does not hold {locked}.")
         notes = []
-        names = _Names([target])
         stored = _instance(Disorder, locked.pk, target.entry)
         for name in RESTORED_FIELDS:
             value = getattr(stored.object, name)
-            if name == "slug" and value != locked.slug and _slug_taken(value, locked.pk):
+            if name == "slug" and value != locked.slug and _slug_owner(value, locked.pk):
                 notes.append(f"The web address “{value}” now belongs to another entry; the current one was kept.")
                 continue
             setattr(locked, name, value)
         locked.save()
-        wanted = stored.m2m_data.get("classifications", [])
-        existing = list(Classification.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-        if len(existing) < len(wanted):
-            notes.append(f"{len(wanted) - len(existing)} classification(s) of that revision were deleted since.")
-        locked.classifications.set(existing)
-        for part in entry_parts():
-            _restore_rows(locked, part, target.rows_of(part.name), names, notes)
+        _restore_parts(locked, stored, target, notes)
         new_revision = record_revision(locked, user=user, comment=f"Reverted to revision {revision.pk}")
     disorder.refresh_from_db()
     return RevertResult(revision=new_revision, notes=notes)
 
 
-def _slug_taken(slug, disorder_pk):
+def _slug_owner(slug, disorder_pk):
+    """The other entry whose web address is ``slug``, or whose old address it is (it still redirects), if any."""
     return (
-        Disorder.objects.filter(slug=slug).exclude(pk=disorder_pk).exists()
-        or PreviousSlug.objects.filter(slug=slug).exclude(disorder_id=disorder_pk).exists()
+        Disorder.objects.filter(slug=slug).exclude(pk=disorder_pk).first()
+        or Disorder.objects.filter(previous_slugs__slug=slug).exclude(pk=disorder_pk).first()
     )
+
+
+def _restore_parts(disorder, stored, target, notes):
+    """Give the saved ``disorder`` the classifications and owned rows of snapshot ``target`` (``stored``: its entry)."""
+    wanted = stored.m2m_data.get("classifications", [])
+    existing = list(Classification.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if len(existing) < len(wanted):
+        notes.append(f"{len(wanted) - len(existing)} classification(s) of that revision were deleted since.")
+    disorder.classifications.set(existing)
+    names = _Names([target])
+    for part in entry_parts():
+        _restore_rows(disorder, part, target.rows_of(part.name), names, notes)
 
 
 def _restore_rows(disorder, part, wanted, names, notes):
@@ -660,7 +669,7 @@ def _restore_rows(disorder, part, wanted, names, notes):
             continue
         row = _instance(part.model, pk, fields).object
         name = part.describe(_RowReader(part.model, fields, names))
-        if not _links_exist(row, part, name, notes):
+        if not _links_exist(row, part.label, name, notes):
             continue
         try:
             row.validate_constraints()
@@ -671,9 +680,9 @@ def _restore_rows(disorder, part, wanted, names, notes):
         row.save(force_insert=True)
 
 
-def _links_exist(row, part, name, notes):
+def _links_exist(row, label, name, notes):
     """Drop links to shared rows deleted since (optional ones) or skip the row (required ones)."""
-    for model_field in part.model._meta.concrete_fields:
+    for model_field in type(row)._meta.concrete_fields:
         if not model_field.is_relation or model_field.name == _OWNER_FIELD:
             continue
         value = getattr(row, model_field.attname)
@@ -681,8 +690,94 @@ def _links_exist(row, part, name, notes):
             continue
         if model_field.null:
             setattr(row, model_field.attname, None)
-            notes.append(f"{part.label} “{name}”: its {model_field.verbose_name} was deleted since; left empty.")
+            notes.append(f"{label} “{name}”: its {model_field.verbose_name} was deleted since; left empty.")
             continue
-        notes.append(f"{part.label} “{name}” was not restored: its {model_field.verbose_name} was deleted since.")
+        notes.append(f"{label} “{name}” was not restored: its {model_field.verbose_name} was deleted since.")
         return False
     return True
+
+
+# --- Recovering deleted entries ------------------------------------------------------------------------------------
+
+RECOVERED_COMMENT = "Recovered from deletion"
+
+
+class CannotRecover(Exception):
+    """The deleted entry cannot come back now; the message says why, for people."""
+
+
+@dataclass
+class RecoverResult:
+    disorder: Disorder  # the entry, back under its old id
+    revision: Revision  # the new revision, "Recovered from deletion"
+    notes: list[str]  # what could not be restored exactly as it was
+
+
+def deleted_entries():
+    """The last stored version of every deleted entry (one each), with its revision and that revision's user.
+
+    An entry deleted before any revision of it was recorded is not here: there is nothing to recover it from.
+    """
+    return Version.objects.get_deleted(Disorder).select_related("revision__user")
+
+
+def deleted_version(disorder_pk):
+    """The last stored version of the deleted entry ``disorder_pk``, or None (it exists, or was never recorded)."""
+    return deleted_entries().filter(object_id=str(disorder_pk)).first()
+
+
+def recovery_refusal(disorder_pk, snapshot):
+    """Why the deleted entry (as of ``snapshot``) cannot be recovered now, for people; "" when it can."""
+    slug = snapshot.entry.get("slug")
+    owner = _slug_owner(slug, disorder_pk)
+    if owner is None:
+        return ""
+    return (
+        f"Its web address “{slug}” now belongs to “{owner}” (as its address or an old one that still leads there). "
+        "Change that first; two entries cannot share an address."
+    )
+
+
+def recover_entry(disorder_pk, *, user):
+    """Bring the deleted entry ``disorder_pk`` back, under its old id, as it was in its last revision.
+
+    Its rows come back with their old ids, as in :func:`revert_entry`: a row pointing at an
+    organization, source or entry deleted since is left out (or loses that optional link),
+    and so are classifications deleted since, each said so in ``notes``. A published entry
+    comes back as a draft, for a reviewer to publish again; any other status is kept. The
+    history continues with a new revision, "Recovered from deletion", and the version ends
+    above any a form opened before the deletion holds. Raises :class:`CannotRecover` when
+    the entry is not deleted (or was never recorded) or another entry has its web address.
+    """
+    with transaction.atomic():
+        version = deleted_version(disorder_pk)
+        if version is None:
+            raise CannotRecover("This entry is not deleted, or its history holds nothing to recover it from.")
+        target = load_snapshots([version.revision_id], disorder_pk)[version.revision_id]
+        refusal = recovery_refusal(disorder_pk, target)
+        if refusal:
+            raise CannotRecover(refusal)
+        notes = []
+        stored = _instance(Disorder, disorder_pk, target.entry)
+        entry = stored.object
+        if entry.status == Disorder.Status.PUBLISHED:
+            entry.status = Disorder.Status.DRAFT
+            notes.append("It was published; it is back as a draft, for a reviewer to check and publish again.")
+        _links_exist(entry, "The entry", entry.title, notes)
+        # The first revision leaves version at 1 and each later one adds exactly 1, so at deletion version == revisions.
+        entry.version = entry_versions(disorder_pk).count()
+        created_at = entry.created_at
+        try:
+            with transaction.atomic():
+                entry.save(force_insert=True)
+        except IntegrityError as error:
+            raise CannotRecover(
+                "Someone recovered this entry, or took its web address, at the same moment. Reload the page."
+            ) from error
+        if created_at is not None:
+            # auto_now_add stamped it with now; the entry was created long before.
+            Disorder.objects.filter(pk=disorder_pk).update(created_at=created_at)
+        _restore_parts(entry, stored, target, notes)
+        revision = record_revision(entry, user=user, comment=RECOVERED_COMMENT, force=True)
+    entry.refresh_from_db()
+    return RecoverResult(disorder=entry, revision=revision, notes=notes)

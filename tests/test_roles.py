@@ -41,7 +41,9 @@ PAGES = {
     "compare": everyone("ok"),
     "recent changes": everyone("ok"),
     "review queue": everyone("ok"),
+    "deleted entries": everyone("ok"),
     "revert confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
+    "recover confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "delete confirmation": everyone("forbidden", superuser="ok"),
 }
 ACTIONS = {
@@ -55,6 +57,7 @@ ACTIONS = {
     "mark reviewed action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
     "revert": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "delete": everyone("forbidden", superuser="ok"),
+    "recover a deleted entry": everyone("forbidden", Reviewers="ok", superuser="ok"),
 }
 
 
@@ -92,7 +95,17 @@ def first_revision(disorder):
     return history.entry_versions(disorder.pk).order_by("revision_id").first().revision_id
 
 
+def deleted_entry():
+    """The id of an entry with a revision, deleted since: something to recover."""
+    gone = make_disorder("Goneitis", synonyms=["GN"])
+    history.record_revision(gone, comment="Created")
+    Disorder.objects.filter(pk=gone.pk).delete()
+    return gone.pk
+
+
 def page_url(name, disorder):
+    if name == "recover confirmation":
+        return reverse("admin:disorders_disorder_recover", args=[deleted_entry()])
     entry_url = {
         "entry form": change_url(disorder),
         "history": reverse("admin:disorders_disorder_history", args=[disorder.pk]),
@@ -109,6 +122,7 @@ def page_url(name, disorder):
             "add form": reverse("admin:disorders_disorder_add"),
             "recent changes": reverse("recent_changes"),
             "review queue": reverse("review_queue"),
+            "deleted entries": reverse("admin:disorders_disorder_deleted"),
         }[name]
     )
 
@@ -226,6 +240,12 @@ def delete(client, disorder):
     return outcome_of_response(response) or ("ok" if not Disorder.objects.filter(pk=disorder.pk).exists() else "kept")
 
 
+def recover(client, disorder):
+    pk = deleted_entry()
+    response = client.post(reverse("admin:disorders_disorder_recover", args=[pk]))
+    return outcome_of_response(response) or ("ok" if Disorder.objects.filter(pk=pk).exists() else response.status_code)
+
+
 PERFORM = {
     "edit a draft": edit_draft,
     "edit a published entry with a summary": edit_published,
@@ -237,6 +257,7 @@ PERFORM = {
     "mark reviewed action": mark_reviewed_action,
     "revert": revert,
     "delete": delete,
+    "recover a deleted entry": recover,
 }
 
 

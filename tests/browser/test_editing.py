@@ -122,6 +122,25 @@ def test_staff_pages_are_accessible(live_server, entry, open_as, screenshot, ass
     assert_accessible(page)
 
 
+def test_deleted_entries_and_their_recovery_are_accessible(live_server, entry, open_as, screenshot, assert_accessible):
+    history.record_revision(entry, comment="Created")
+    Disorder.objects.filter(pk=entry.pk).delete()
+    page = open_as("rita", "Reviewers")
+
+    page.goto(live_server.url + reverse("admin:disorders_disorder_deleted"))
+    expect(page.locator("#content-main")).to_contain_text(JMML_TITLE)
+    screenshot(page, "staff-deleted-entries")
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Recover… {JMML_TITLE}").click()
+    expect(page.locator("#content-main")).to_contain_text("It comes back as a draft")
+    screenshot(page, "staff-recover")
+    assert_accessible(page)
+    page.get_by_role("button", name="Recover this entry").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(f"Recovered “{JMML_TITLE}”")
+    assert Disorder.objects.get(pk=entry.pk).status == Disorder.Status.DRAFT
+
+
 def test_compare_of_text_and_rows_reads_for_people(live_server, entry, open_as, screenshot, assert_accessible):
     history.ensure_baseline(entry)
     Disorder.objects.filter(pk=entry.pk).update(title="Juvenile Myelomonocytic Leukaemia")
