@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
@@ -43,8 +44,7 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            # An address the entry had before its slug changed keeps working, permanently moved.
-            moved = Disorder.objects.visible_to(request.user).filter(previous_slugs__slug=kwargs["slug"]).first()
+            moved = entry_moved_from(kwargs["slug"], Disorder.objects.visible_to(request.user))
             if moved is None:
                 raise
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
@@ -123,10 +123,20 @@ class ClassificationDetailView(ReaderCacheMixin, DetailView):
         return context
 
 
+def entry_moved_from(slug, entries):
+    """The entry among ``entries`` whose address was ``slug`` before it changed (old addresses answer 301), or None."""
+    return entries.filter(previous_slugs__slug=slug).first()
+
+
 @reader_cache
 def disorder_json(request, slug):
     """``/disorders/<slug>.json``: a published entry as :func:`disorders.export.entry_as_dict` writes it."""
-    disorder = get_object_or_404(export_queryset(), slug=slug)
+    disorder = export_queryset().filter(slug=slug).first()
+    if disorder is None:
+        moved = entry_moved_from(slug, Disorder.objects.published())
+        if moved is None:
+            raise Http404("No published entry has this address.")
+        return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.slug]))
     return JsonResponse(entry_as_dict(disorder), json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from disorders.export import entry_as_dict, entry_as_nord_text, export_queryset
 from disorders.importers.nord import load_abstracts, parse_abstract, read_abstract
-from disorders.models import Code, Disclaimer, Disorder, Section, Source, Subdivision
+from disorders.models import Code, Disclaimer, Disorder, PreviousSlug, Section, Source, Subdivision
 from resources.models import Organization, Phone
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_classification, make_code, make_disorder, make_organization
@@ -357,3 +357,12 @@ def test_json_view_is_cacheable_by_a_proxy_and_sets_no_cookie(client, jmml):
 
     assert "public" in response["Cache-Control"]
     assert not response.cookies
+
+
+def test_json_view_follows_an_old_address_like_the_page(client, jmml):
+    PreviousSlug.objects.create(disorder=jmml, slug="jmml-old-address")
+
+    response = client.get(reverse("disorders:detail-json", args=["jmml-old-address"]))
+
+    assert response.status_code == 301
+    assert response["Location"] == reverse("disorders:detail-json", args=[jmml.slug])
