@@ -39,7 +39,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from disorders import history
-from disorders.importers import TitlesByAction
+from disorders.importers import TitlesByAction, same_text, unique_slug
 from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
@@ -626,7 +626,7 @@ def _save_abstract(abstract, nord, *, publish, result):
     if created:
         disorder = Disorder.objects.create(
             title=abstract.title,
-            slug=_unique_slug(abstract.title, Disorder.objects, PreviousSlug.objects, fallback="disorder"),
+            slug=unique_slug(abstract.title, _in_use(Disorder.objects, PreviousSlug.objects), fallback="disorder"),
             status=Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT,
         )
     else:
@@ -666,19 +666,9 @@ def _find_disorder(abstract, nord):
     return attribution.disorder if attribution else None
 
 
-def _unique_slug(text, *managers, fallback):
-    base = slugify(text)[:240].strip("-") or fallback
-    candidate, number = base, 2
-    while any(manager.filter(slug=candidate).exists() for manager in managers):
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
-
-
-def _same_text(stored, wanted):
-    # Admin textareas send CRLF; that alone is not a change.
-    if isinstance(stored, str) and isinstance(wanted, str):
-        return stored.replace("\r\n", "\n").strip() == wanted.replace("\r\n", "\n").strip()
-    return stored == wanted
+def _in_use(*managers):
+    """For :func:`unique_slug`: a slug is taken when any of these tables has it."""
+    return lambda slug: any(manager.filter(slug=slug).exists() for manager in managers)
 
 
 def _add_names(related, model, names):
@@ -718,9 +708,7 @@ def _sync_sections(disorder, abstract, nord):
             )
             position += 1
             changed = True
-        elif not (
-            _same_text(section.body, parsed.body) and section.heading == heading and section.source_id == nord.pk
-        ):
+        elif not (same_text(section.body, parsed.body) and section.heading == heading and section.source_id == nord.pk):
             section.body, section.heading, section.source = parsed.body, heading, nord
             section.save(update_fields=["body", "heading", "source"])
             changed = True
@@ -747,7 +735,7 @@ def _sync_attribution(disorder, abstract, nord):
     if attribution is None:
         DisorderSource.objects.create(disorder=disorder, source=nord, reference=reference, **wanted)
         return True
-    changed = [name for name, value in wanted.items() if not _same_text(getattr(attribution, name), value)]
+    changed = [name for name, value in wanted.items() if not same_text(getattr(attribution, name), value)]
     for name in changed:
         setattr(attribution, name, wanted[name])
     if not attribution.reference:
@@ -787,7 +775,7 @@ def _organization(parsed, result):
     if organization is None:
         organization = Organization.objects.create(
             name=parsed.name,
-            slug=_unique_slug(parsed.name, Organization.objects, fallback="organization"),
+            slug=unique_slug(parsed.name, _in_use(Organization.objects), fallback="organization"),
             email=parsed.email,
             website=_website(parsed.website),
             **{name: getattr(address, name) for name in address_fields},

@@ -53,11 +53,10 @@ import openpyxl
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 from openpyxl.utils.exceptions import InvalidFileException
 
 from disorders import history
-from disorders.importers import TitlesByAction
+from disorders.importers import TitlesByAction, same_text, unique_slug
 from disorders.models import (
     Classification,
     Code,
@@ -722,18 +721,11 @@ def save_orphanet(
     return result
 
 
-def _unique_slug(text, taken, *, fallback):
-    base = slugify(text)[:240].strip("-") or fallback
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    taken.add(candidate)
-    return candidate
-
-
-def _same_text(stored, wanted):
-    # Admin textareas send CRLF; that alone is not a change.
-    return stored.replace("\r\n", "\n").strip() == wanted.replace("\r\n", "\n").strip()
+def _claim_slug(text, taken, *, fallback):
+    """A slug not in ``taken`` (the slugs this run knows are in use), added to it."""
+    slug = unique_slug(text, taken.__contains__, fallback=fallback)
+    taken.add(slug)
+    return slug
 
 
 def _orpha_reference(code):
@@ -878,7 +870,7 @@ class _Loader:
             return existing
         node = Classification(
             name=name[:255],
-            slug=_unique_slug(name, self.node_slugs, fallback="classification"),
+            slug=_claim_slug(name, self.node_slugs, fallback="classification"),
             parent=parent,
             external_id=external_id,
             description=description,
@@ -1064,7 +1056,7 @@ class _Loader:
         created = [
             Disorder(
                 title=packet.label,
-                slug=_unique_slug(packet.label, self.disorder_slugs, fallback="disorder"),
+                slug=_claim_slug(packet.label, self.disorder_slugs, fallback="disorder"),
                 status=status,
                 published_at=self.now if self.publish else None,
                 content_changed_at=self.now,
@@ -1137,7 +1129,7 @@ class _Loader:
             entry.touch()
         elif section.source_id != self.source.pk:
             self.result.notes["Orphanet definition not imported: the entry has one by an editor or another source"] += 1
-        elif not _same_text(section.body, packet.definition):
+        elif not same_text(section.body, packet.definition):
             # Orphanet's own text follows Orphanet.
             section.body = packet.definition
             self._update(section, "body")
