@@ -30,9 +30,8 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from encyclopedia.links import URLS_ASSUME_HTTPS
 
-# Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
-URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 # Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
 ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
 # When a review sets no later date, the next one falls due this long after it.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
 from disorders.models import Classification, Disclaimer, Disorder, Section
+from encyclopedia.links import email_address, web_address
 from encyclopedia.markup import plain_text
 from encyclopedia.reader_pages import absolute_url
 from encyclopedia.templatetags.encyclopedia import paragraphs
@@ -107,10 +108,10 @@ class Exporter:
         return {
             "name": source.name,
             "short_name": source.short_name,
-            "website": source.website,
+            "website": web_address(source.website),
             "notice": source.notice,
             "reference": attribution.reference,
-            "url": attribution.url,
+            "url": web_address(attribution.url),
             "source_updated_on": attribution.source_updated_on.isoformat() if attribution.source_updated_on else None,
             "copyright": attribution.copyright,
             "complete_report": attribution.complete_report,
@@ -125,8 +126,8 @@ class Exporter:
             "url": absolute_url(organization.get_absolute_url()),
             "address_lines": organization.address_lines,
             "phones": [{"kind": phone.kind, "number": phone.number} for phone in organization.phones.all()],
-            "email": organization.email,
-            "website": organization.website,
+            "email": email_address(organization.email),
+            "website": web_address(organization.website),
         }
 
     def classification_paths(self, nodes):
@@ -234,10 +235,10 @@ def _organization_lines(organization):
     if organization.country and structure_address(lines[1:-1]).country == organization.country:
         lines = lines[:-1]
     lines += [f"{_PHONE_LABELS[phone.kind]}: {phone.number}" for phone in organization.phones.all()]
-    if organization.email:
-        lines.append(f"Email: {organization.email}")
-    if organization.website:
-        lines.append(f"Internet: {organization.website}")
+    if email := email_address(organization.email):
+        lines.append(f"Email: {email}")
+    if website := web_address(organization.website):
+        lines.append(f"Internet: {website}")
     return lines
 
 

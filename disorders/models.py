@@ -17,6 +17,8 @@ from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from encyclopedia.links import validate_web_url
+
 
 class Source(models.Model):
     """An organization whose text the encyclopedia reproduces (NORD, Orphanet)."""
@@ -29,7 +31,7 @@ class Source(models.Model):
         max_length=50, blank=True, help_text='Abbreviation shown in tight places, e.g. "NORD".'
     )
     slug = models.SlugField(max_length=60, help_text="Stable identifier used by importers.")
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[validate_web_url])
     notice = models.TextField(
         blank=True,
         help_text="Attribution or licence notice shown wherever this source's text appears (Markdown).",
@@ -354,7 +356,7 @@ class DisorderSource(models.Model):
     reference = models.CharField(
         max_length=100, blank=True, help_text='The source\'s own identifier, e.g. "nord592" or "ORPHA:86834".'
     )
-    url = models.URLField(blank=True, help_text="The source's page for this entry.")
+    url = models.URLField(blank=True, validators=[validate_web_url], help_text="The source's page for this entry.")
     source_updated_on = models.DateField(null=True, blank=True, help_text='The source\'s own "Last updated" date.')
     copyright = models.CharField(max_length=255, blank=True, help_text='As printed, e.g. "Copyright 2013 NORD".')
     complete_report = models.TextField(blank=True, help_text='The source\'s "For a complete report" note (Markdown).')

@@ -8,6 +8,8 @@ from django.utils.html import strip_tags
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from encyclopedia.links import WEB_SCHEMES
+
 # The page owns h1 (the title) and h2 (section headings); a body's headings start at h3.
 ALLOWED_TAGS = {
     "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
@@ -21,8 +23,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "scope"},
     "td": {"align"},
 }
-# No javascript:, data: or vbscript: links; nh3 drops an href with any other scheme.
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# The schemes the site links anywhere (encyclopedia.links): no javascript:, data: or vbscript: links;
+# nh3 drops an href with any other scheme.
+ALLOWED_URL_SCHEMES = {*WEB_SCHEMES, "mailto", "tel"}
 
 
 class _DemoteTopHeadings(Treeprocessor):

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from disorders.admin import URLS_ASSUME_HTTPS, DisorderAdmin, EntryPartInline
+from disorders.admin import DisorderAdmin, EntryPartInline
+from encyclopedia.links import URLS_ASSUME_HTTPS
 from resources.models import DisorderResource, Organization, Phone
 
 

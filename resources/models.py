@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from disorders.models import Disorder, OrderedChild
+from encyclopedia.links import validate_web_url
 
 # North American numbering plan: ten digits, optionally after a leading 1.
 _NANP = re.compile(r"^1?(\d{10})$")
@@ -30,7 +31,7 @@ class Organization(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=100, blank=True, help_text='Country name, e.g. "United States", "France".')
     email = models.EmailField(blank=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[validate_web_url])
     verified_on = models.DateField(null=True, blank=True, help_text="When these contact details were last checked.")
 
     class Meta:

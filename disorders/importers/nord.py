@@ -35,12 +35,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from disorders import history
 from disorders.importers import TitlesByAction, same_text, unique_slug
 from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
+from encyclopedia.links import admin_value
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
 from resources.models import DisorderResource, Organization, Phone
@@ -553,11 +555,12 @@ class ImportedFile:
 
 @dataclass
 class ImportResult(TitlesByAction):
-    """What a load did, file by file, plus the shared organizations it created or completed."""
+    """What a load did, file by file, plus the shared organizations it created or completed, and what it dropped."""
 
     files: list[ImportedFile] = field(default_factory=list)
     organizations_created: list[str] = field(default_factory=list)
     organizations_updated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def outcomes(self):
@@ -633,7 +636,7 @@ def _save_abstract(abstract, nord, *, publish, result):
         # Locked as an editor's save locks it; history keeps the entry as it stood if it has nothing yet.
         disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
         history.ensure_baseline(disorder)
-    organizations = [_organization(parsed, result) for parsed in abstract.organizations]
+    organizations = [_organization(parsed, abstract.origin, result) for parsed in abstract.organizations]
     # A list, not a generator under any(): every step must run.
     changes = [
         _add_names(disorder.synonyms, Synonym, abstract.synonyms),
@@ -762,13 +765,19 @@ def _add_resources(disorder, organizations):
     return added
 
 
-def _website(value):
-    # The admin assumes https for bare domains; do the same.
-    return value if not value or re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE) else f"https://{value}"
+def _contact(parsed, field_name, origin, result):
+    """The email or website as the admin would store it; one the admin refuses is dropped, with a warning."""
+    value = getattr(parsed, field_name)
+    try:
+        return admin_value(Organization, field_name, value)
+    except ValidationError as error:
+        result.warnings.append(f"{origin}: {parsed.name}: {field_name} {value!r} dropped ({' '.join(error.messages)})")
+        return ""
 
 
-def _organization(parsed, result):
+def _organization(parsed, origin, result):
     """The shared organization of this name, created, or completed where its details are empty."""
+    email, website = (_contact(parsed, name, origin, result) for name in ("email", "website"))
     address = structure_address(parsed.address_lines)
     address_fields = ["street_address", "locality", "region", "postal_code", "country"]
     organization = Organization.objects.filter(name__iexact=parsed.name).first()
@@ -776,8 +785,8 @@ def _organization(parsed, result):
         organization = Organization.objects.create(
             name=parsed.name,
             slug=unique_slug(parsed.name, _in_use(Organization.objects), fallback="organization"),
-            email=parsed.email,
-            website=_website(parsed.website),
+            email=email,
+            website=website,
             **{name: getattr(address, name) for name in address_fields},
         )
         _add_phones(organization, parsed.phones)
@@ -788,10 +797,10 @@ def _organization(parsed, result):
     filled = {}
     if not any(getattr(organization, name) for name in address_fields):
         filled.update({name: getattr(address, name) for name in address_fields if getattr(address, name)})
-    if not organization.email and parsed.email:
-        filled["email"] = parsed.email
-    if not organization.website and parsed.website:
-        filled["website"] = _website(parsed.website)
+    if not organization.email and email:
+        filled["email"] = email
+    if not organization.website and website:
+        filled["website"] = website
     for name, value in filled.items():
         setattr(organization, name, value)
     if filled:

@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from encyclopedia import links
 from encyclopedia.markup import render_markdown
 
 register = template.Library()
@@ -26,6 +27,18 @@ def markdown_filter(text):
 def paragraphs(text):
     """Plain text split into its non-empty lines, for sources that keep one paragraph per line."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@register.filter
+def web_address(value):
+    """An http(s) address to link, or "": ``{% with url=organization.website|web_address %}``."""
+    return links.web_address(value)
+
+
+@register.filter
+def email_address(value):
+    """An email address for a ``mailto:`` link, or "": ``{{ organization.email|email_address }}``."""
+    return links.email_address(value)
 
 
 @register.inclusion_tag("includes/date.html")

@@ -51,6 +51,8 @@ class Command(BaseCommand):
     def report_loaded(self, result):
         for imported in result.files:
             self.stdout.write(f"{imported.action:<9} {imported.title} ({imported.origin})")
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"warning   {warning}"))
         files = f"{len(result.files)} file{'' if len(result.files) == 1 else 's'}"
         self.stdout.write(
             self.style.SUCCESS(
