@@ -150,14 +150,16 @@ def code_redirect(request, system, value):
 
     The system is matched case-insensitively ("icd-10"); a code no published entry
     carries but that its terminology retired leads where its replacement leads.
-    The redirect is temporary (302): editors remap codes and terminologies retire
-    them, and a permanent redirect would be cached by browsers past such changes.
-    Several entries: the one with an exact mapping, else a list to choose from.
+    An ORPHAcode of a group (a classification node, not an entry) leads to the
+    group's page. The redirect is temporary (302): editors remap codes and
+    terminologies retire them, and a permanent redirect would be cached by
+    browsers past such changes. Several entries: the one with an exact mapping,
+    else a list to choose from; a group in several trees: a list of its nodes.
     """
     system = {choice.casefold(): choice for choice in Code.System.values}.get(system.casefold())
     if system is None:
         raise Http404("No such code system.")
-    requested, replaced = value, []
+    requested, replaced, nodes = value, [], []
     while True:
         # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
         values = {value, value.upper()}
@@ -169,6 +171,12 @@ def code_redirect(request, system, value):
         if codes:
             break
         retired = RetiredCode.objects.filter(system=system, value__in=values).exclude(replaced_by="").first()
+        if retired is None and system == Code.System.ORPHA:
+            # Orphanet's importer marks each node of a group with the group's code.
+            nodes = Classification.objects.filter(external_id=f"ORPHA:{value}").select_related("parent")
+            nodes = list(nodes.order_by("parent__name", "pk"))
+            if nodes:
+                break
         seen = {requested.upper(), *(code.upper() for code in replaced)}
         if retired is None or retired.replaced_by.upper() in seen or len(replaced) >= MAX_REPLACEMENTS:
             raise Http404("No published entry has this code.")
@@ -176,9 +184,16 @@ def code_redirect(request, system, value):
         replaced.append(value)
     exact = [code for code in codes if code.relation == Code.Relation.EXACT]
     candidates = list({code.disorder_id: code for code in exact or codes}.values())
-    if len(candidates) == 1:
-        return redirect(candidates[0].disorder)
-    context = {"system": system, "value": value, "requested": requested, "replaced": replaced, "codes": candidates}
+    if len(candidates) + len(nodes) == 1:
+        return redirect(candidates[0].disorder if candidates else nodes[0])
+    context = {
+        "system": system,
+        "value": value,
+        "requested": requested,
+        "replaced": replaced,
+        "codes": candidates,
+        "nodes": nodes,
+    }
     return render(request, "disorders/code_entries.html", context)
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from disorders.models import Code, RetiredCode
-from tests.factories import make_code, make_disorder
+from tests.factories import make_classification, make_code, make_disorder
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,53 @@ def test_code_shared_only_by_inexact_mappings_lists_them_with_the_relation(clien
     assert response.status_code == 200
     assertContains(response, "(Narrower (the code is more specific))")
     assertContains(response, "(Broader (the code is more general))")
+
+
+def test_group_code_leads_to_its_classification_page(client):
+    # ORPHA:79189 is a clinical group: a classification node, not an entry.
+    tree = make_classification("Rare genetic disease")
+    group = make_classification("Rare genetic intellectual disability", parent=tree, external_id="ORPHA:79189")
+
+    response = client.get(code_url("ORPHA", "79189"))
+
+    assert response.status_code == 302
+    assert response["Location"] == group.get_absolute_url()
+
+
+def test_code_withdrawn_in_favour_of_a_group_leads_to_the_group(client, django_assert_max_num_queries):
+    group = make_classification("Rare genetic intellectual disability", external_id="ORPHA:79189")
+    retire("34", replaced_by="79189")
+
+    with django_assert_max_num_queries(5):  # code, retired code; code, retired code, group
+        response = client.get(code_url("ORPHA", "34"))
+
+    assert response.status_code == 302
+    assert response["Location"] == group.get_absolute_url()
+
+
+def test_group_in_several_trees_lists_its_nodes(client):
+    first = make_classification("Rare neurologic disease")
+    second = make_classification("Rare genetic disease")
+    in_first = make_classification("Rare intellectual disability", parent=first, external_id="ORPHA:79189")
+    in_second = make_classification("Rare intellectual disability", parent=second, external_id="ORPHA:79189")
+
+    response = client.get(code_url("ORPHA", "79189"))
+
+    assert response.status_code == 200
+    assertContains(response, "<h1>ORPHA 79189</h1>", html=True)
+    for node, tree in ((in_first, first), (in_second, second)):
+        link = f'<a href="{node.get_absolute_url()}">Rare intellectual disability</a>'
+        assertContains(response, f"<li>{link} under {tree.name}</li>", html=True)
+
+
+def test_entry_carrying_a_code_wins_over_a_group_with_it(client, jmml):
+    make_classification("Juvenile myelomonocytic leukemia group", external_id="ORPHA:86834")
+    assert_redirects_to(client.get(code_url("ORPHA", "86834")), jmml)
+
+
+def test_group_codes_are_orphanet_codes_only(client):
+    make_classification("Some node", external_id="ORPHA:79189")
+    assert client.get(code_url("OMIM", "79189")).status_code == 404
 
 
 def test_redirect_costs_few_queries(client, jmml, django_assert_max_num_queries):
