@@ -687,6 +687,40 @@ def packet_without_label(tmp_path):
     return ["--packets", path], "ORPHApacket_86834.json: ORPHA:86834 has no Label"
 
 
+def jmml_packet_with(tmp_path, **changes):
+    data = json.loads(JMML_PACKET.read_text(encoding="utf-8"))
+    data["Orphapacket"].update(changes)
+    path = tmp_path / "ORPHApacket_86834.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def packet_with_a_label_list(tmp_path):
+    path = jmml_packet_with(tmp_path, Label=["Juvenile myelomonocytic leukemia", "JMML"])
+    return ["--packets", path], "ORPHApacket_86834.json: ORPHA:86834: Label is a list, expected text"
+
+
+def packet_with_a_fractional_code(tmp_path):
+    path = jmml_packet_with(tmp_path, ORPHAcode=123.5)
+    return ["--packets", path], "ORPHApacket_86834.json: ORPHAcode 123.5 is not a whole number"
+
+
+def packet_with_a_code_that_is_not_a_number(tmp_path):
+    path = jmml_packet_with(tmp_path, ORPHAcode="ORPHA:86834")
+    return ["--packets", path], "ORPHApacket_86834.json: ORPHAcode 'ORPHA:86834' is not a number"
+
+
+def packet_with_a_type_list(tmp_path):
+    path = jmml_packet_with(tmp_path, DisorderType=[{"value": "Disease"}])
+    return ["--packets", path], "ORPHApacket_86834.json: ORPHA:86834: DisorderType is a list, expected text"
+
+
+def packet_with_a_fractional_parent_code(tmp_path):
+    path = jmml_packet_with(tmp_path, Parents=[{"Parent": {"ORPHAcode": 98275.5, "Label": "Group"}}])
+    expected = "ORPHApacket_86834.json: ORPHA:86834: a parent's ORPHAcode 98275.5 is not a whole number"
+    return ["--packets", path], expected
+
+
 def nomenclature_with_wrong_sheets(tmp_path):
     path = write_workbook(tmp_path / "nomenclature.xlsx", {"Sheet": [("ORPHAcode", "Name")]})
     expected = "nomenclature.xlsx: is not the Orphanet nomenclature master file .expected a sheet named 'ICD10'"
@@ -732,6 +766,11 @@ BAD_INPUTS = [
     malformed_json_in_archive,
     malformed_json_in_directory,
     packet_without_label,
+    packet_with_a_label_list,
+    packet_with_a_fractional_code,
+    packet_with_a_code_that_is_not_a_number,
+    packet_with_a_type_list,
+    packet_with_a_fractional_parent_code,
     nomenclature_with_wrong_sheets,
     nomenclature_without_its_code_column,
     rare_disease_list_that_is_not_a_workbook,

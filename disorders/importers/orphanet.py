@@ -256,6 +256,40 @@ def _text(value):
     return clean_name(value) if isinstance(value, str) else ""
 
 
+# How a message names a JSON value that is not what the packet should hold there (bool before int: True is an int).
+_JSON_SHAPES = [(list, "a list"), (dict, "an object"), (bool, "true or false"), (int, "a number"), (float, "a number")]
+
+
+def _shape(value):
+    return next((name for kind, name in _JSON_SHAPES if isinstance(value, kind)), type(value).__name__)
+
+
+def _required_text(packet, key, origin, code):
+    """The text under ``key`` (a string, or an object with a "value"); a message says what is wrong when it is not."""
+    if text := _text(packet.get(key)):
+        return text
+    value = packet.get(key)
+    value = value.get("value") if isinstance(value, dict) else value
+    if value is None or isinstance(value, str):
+        raise OrphanetImportError(f"{origin}: ORPHA:{code} has no {key}")
+    raise OrphanetImportError(f"{origin}: ORPHA:{code}: {key} is {_shape(value)}, expected text")
+
+
+def _orphacode(value, origin, whose=""):
+    """An ORPHAcode as text: packets write "86834", a whole number will do; a message says what is wrong otherwise."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return value.strip()
+    if isinstance(value, float):
+        raise OrphanetImportError(f"{origin}: {whose}ORPHAcode {value!r} is not a whole number")
+    if isinstance(value, str):
+        raise OrphanetImportError(f"{origin}: {whose}ORPHAcode {value!r} is not a number")
+    raise OrphanetImportError(f"{origin}: {whose}ORPHAcode is {_shape(value)}, expected a number")
+
+
 def _listed(values):
     """Values in the packet's order, once each, without Orphanet's no-data placeholders."""
     kept = [value for value in dict.fromkeys(values) if value and value.casefold() not in _NO_DATA]
@@ -301,15 +335,11 @@ def parse_packet(data, *, origin="<packet>"):
     packet = data.get("Orphapacket") if isinstance(data, dict) else None
     if not isinstance(packet, dict):
         raise OrphanetImportError(f"{origin}: is not an ORPHApacket (no 'Orphapacket' object)")
-    code = str(packet.get("ORPHAcode") or "").strip()
-    if not code.isdigit():
+    if packet.get("ORPHAcode") in (None, ""):
         raise OrphanetImportError(f"{origin}: has no ORPHAcode")
-    label = _text(packet.get("Label"))
-    if not label:
-        raise OrphanetImportError(f"{origin}: ORPHA:{code} has no Label")
-    disorder_type = _text(packet.get("DisorderType"))
-    if not disorder_type:
-        raise OrphanetImportError(f"{origin}: ORPHA:{code} has no DisorderType")
+    code = _orphacode(packet["ORPHAcode"], origin)
+    label = _required_text(packet, "Label", origin, code)
+    disorder_type = _required_text(packet, "DisorderType", origin, code)
 
     parsed = Packet(code=code, label=label, disorder_type=disorder_type, origin=origin)
     parsed.copyright = _text(packet.get("copyright"))
@@ -322,9 +352,9 @@ def parse_packet(data, *, origin="<packet>"):
         ):
             parsed.definition = definition_markdown(section["Contents"])
     for parent in _leaves(packet.get("Parents"), "Parent", dict, origin, "Parents"):
-        parent_code = str(parent.get("ORPHAcode") or "").strip()
-        if not parent_code.isdigit():
+        if parent.get("ORPHAcode") in (None, ""):
             raise OrphanetImportError(f"{origin}: ORPHA:{code} has a parent without an ORPHAcode")
+        parent_code = _orphacode(parent["ORPHAcode"], origin, whose=f"ORPHA:{code}: a parent's ")
         parsed.parents.append(Reference(parent_code, _text(parent.get("Label"))))
     prevalences = _leaves(packet.get("Prevalences"), "Prevalence", dict, origin, "Prevalences")
     parsed.prevalence = _prevalence(prevalences)
