@@ -150,8 +150,8 @@ def test_code_shared_only_by_inexact_mappings_lists_them_with_the_relation(clien
 
 def test_group_code_leads_to_its_classification_page(client):
     # ORPHA:79189 is a clinical group: a classification node, not an entry.
-    tree = make_classification("Rare genetic disease")
-    group = make_classification("Rare genetic intellectual disability", parent=tree, external_id="ORPHA:79189")
+    tree = make_classification("Rare inborn errors of metabolism")
+    group = make_classification("Peroxisome biogenesis disorder", parent=tree, external_id="ORPHA:79189")
 
     response = client.get(code_url("ORPHA", "79189"))
 
@@ -160,7 +160,8 @@ def test_group_code_leads_to_its_classification_page(client):
 
 
 def test_code_withdrawn_in_favour_of_a_group_leads_to_the_group(client, django_assert_max_num_queries):
-    group = make_classification("Rare genetic intellectual disability", external_id="ORPHA:79189")
+    # Orphanet withdrew ORPHA:34 (Pipecolic acidemia) in favour of that group.
+    group = make_classification("Peroxisome biogenesis disorder", external_id="ORPHA:79189")
     retire("34", replaced_by="79189")
 
     with django_assert_max_num_queries(5):  # code, retired code; code, retired code, group
@@ -171,17 +172,17 @@ def test_code_withdrawn_in_favour_of_a_group_leads_to_the_group(client, django_a
 
 
 def test_group_in_several_trees_lists_its_nodes(client):
-    first = make_classification("Rare neurologic disease")
-    second = make_classification("Rare genetic disease")
-    in_first = make_classification("Rare intellectual disability", parent=first, external_id="ORPHA:79189")
-    in_second = make_classification("Rare intellectual disability", parent=second, external_id="ORPHA:79189")
+    first = make_classification("Rare inborn errors of metabolism")
+    second = make_classification("Rare neurologic disease")
+    in_first = make_classification("Peroxisome biogenesis disorder", parent=first, external_id="ORPHA:79189")
+    in_second = make_classification("Peroxisome biogenesis disorder", parent=second, external_id="ORPHA:79189")
 
     response = client.get(code_url("ORPHA", "79189"))
 
     assert response.status_code == 200
     assertContains(response, "<h1>ORPHA 79189</h1>", html=True)
     for node, tree in ((in_first, first), (in_second, second)):
-        link = f'<a href="{node.get_absolute_url()}">Rare intellectual disability</a>'
+        link = f'<a href="{node.get_absolute_url()}">Peroxisome biogenesis disorder</a>'
         assertContains(response, f"<li>{link} under {tree.name}</li>", html=True)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from openpyxl import Workbook
 
 from disorders import history
@@ -841,7 +842,7 @@ def test_limit_reads_only_the_first_packets_of_the_archive(tmp_path):
     not (REAL_DATA / "orphapacket-json-2025-12.tar.gz").exists(),
     reason=f"the Orphanet open data is not in {REAL_DATA} (the shared data folder is absent)",
 )
-def test_real_release_imports_the_first_300_packets_with_every_file_and_again_changes_nothing():
+def test_real_release_imports_the_first_300_packets_with_every_file_and_again_changes_nothing(client):
     inputs = {
         "packets": REAL_DATA / "orphapacket-json-2025-12.tar.gz",
         "nomenclature": REAL_DATA / "ORPHAnomenclature_MasterFile_en_2025.xlsx",
@@ -868,3 +869,12 @@ def test_real_release_imports_the_first_300_packets_with_every_file_and_again_ch
     again = load_orphanet(**inputs)
     assert (again.created, again.updated) == ([], [])
     assert row_counts() == before
+
+    # Orphanet withdrew ORPHA:34 in favour of a group, ORPHA:79189, that three trees hold: its address lists them.
+    response = client.get(reverse("disorders:code", kwargs={"system": "ORPHA", "value": "34"}))
+    assert response.status_code == 200
+    assert [(node.name, node.parent.name) for node in response.context["nodes"]] == [
+        ("Peroxisome biogenesis disorder", "Peroxisomal disease"),
+        ("Peroxisome biogenesis disorder", "Rare metabolic liver disease"),
+        ("Peroxisome biogenesis disorder", "Syndromic rod-cone dystrophy"),
+    ]
