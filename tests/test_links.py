@@ -80,6 +80,10 @@ def test_imported_script_website_and_bad_email_are_dropped_with_a_warning(tmp_pa
     assert network.phones.count() == 4
     page = client.get(network.get_absolute_url()).content.decode()
     assert "javascript" not in page
+    # Importing the same file again drops the same values again, and so changes nothing.
+    _, again = import_examplitis(tmp_path, email="javascript:alert(1)", website=SCRIPT_URL)
+    assert "1 file: 0 created, 0 updated, 1 unchanged" in again
+    assert again.count("warning") == 2
 
 
 @pytest.mark.parametrize(("typed", "stored"), WEBSITES)
