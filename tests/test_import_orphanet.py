@@ -789,6 +789,11 @@ def test_a_bad_file_fails_with_a_message_naming_it_and_nothing_is_written(tmp_pa
     assert set(row_counts().values()) == {0}
 
 
+def test_an_orphacode_written_as_a_whole_number_is_read_as_the_code(tmp_path):
+    load_orphanet(packets=jmml_packet_with(tmp_path, ORPHAcode=86834.0))
+    assert Code.objects.get(system=Code.System.ORPHA).value == "86834"
+
+
 def test_a_bad_file_leaves_an_earlier_import_as_it_was(tmp_path):
     load_orphanet(packets=JMML_PACKET)
     before = row_counts()
