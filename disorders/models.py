@@ -107,6 +107,18 @@ class DisorderQuerySet(models.QuerySet):
         """Entries readers may see: the one place the publication rule lives."""
         return self.filter(status=Disorder.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def holding_address(self, slug):
+        """Entries whose web address ``slug`` is, or was (an old address keeps leading to its entry).
+
+        The one rule for whether an address is taken: exclude the entry choosing it.
+        :meth:`addresses` is the same rule for many addresses at once.
+        """
+        return self.filter(Q(slug=slug) | Q(previous_slugs__slug=slug)).distinct()
+
+    def addresses(self):
+        """Every web address these entries hold by :meth:`holding_address`, as a set (one query)."""
+        return {address for row in self.values_list("slug", "previous_slugs__slug") for address in row if address}
+
     def visible_to(self, user):
         """Published entries, plus every entry for staff (who preview drafts)."""
         if user.is_authenticated and user.is_staff:
@@ -220,8 +232,13 @@ class Disorder(models.Model):
     def clean(self):
         if self.title is not None and not self.title.strip():
             raise ValidationError({"title": "An entry needs a title."})
-        if self.slug and Disorder.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+        holder = Disorder.objects.holding_address(self.slug).exclude(pk=self.pk).first() if self.slug else None
+        if holder is not None and holder.slug == self.slug:
             raise ValidationError({"slug": "Another entry already uses this web address."})
+        if holder is not None:
+            raise ValidationError(
+                {"slug": f"This web address used to belong to “{holder}” and still leads there; choose another."}
+            )
         if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
             raise ValidationError({"next_review_due": "The next review must fall after the last review."})
 
