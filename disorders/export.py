@@ -52,7 +52,7 @@ class Exporter:
         disclaimers = list(Disclaimer.objects.all())
         self.title_notice = next((d for d in disclaimers if d.kind == Disclaimer.Kind.TITLE_NOTICE), None)
         self.site_disclaimers = [d for d in disclaimers if d.kind != Disclaimer.Kind.TITLE_NOTICE]
-        self._paths = {}  # classification pk -> names from its root down to it, filled as entries need them
+        self._paths = None  # classification pk -> names from its root down to it, loaded when an entry needs one
 
     # --- JSON ------------------------------------------------------------------------------------------------------
 
@@ -130,12 +130,11 @@ class Exporter:
         }
 
     def classification_paths(self, nodes):
-        """Each node with its path: names from its tree's root down to the node (one query for the new nodes)."""
+        """Each node with its path: names from its tree's root down to the node (one query for the whole run)."""
         nodes = list(nodes)
-        new = [node.pk for node in nodes if node.pk not in self._paths]
-        if new:
-            found = Classification.objects.tree_fields(path_names="name").filter(pk__in=new)
-            self._paths.update(found.values_list("pk", "path_names"))
+        if nodes and self._paths is None:
+            # The tree query walks every tree whatever it is asked for, so one query serves every entry of a run.
+            self._paths = dict(Classification.objects.tree_fields(path_names="name").values_list("pk", "path_names"))
         return [(node, self._paths.get(node.pk, [node.name])) for node in nodes]
 
     # --- NORD text ---------------------------------------------------------------------------------------------------

@@ -55,8 +55,9 @@ class Classification(TreeNode):
     """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification).
 
     A plain parent link: ancestors, descendants and paths come from django-tree-queries'
-    recursive query (``ancestors()``, ``descendants()``, ``tree_fields()``) in one query
-    whatever the depth, and nothing stored can drift when a subtree moves.
+    recursive query (``with_tree_fields()``, ``descendants()``, ``tree_fields()``) in one
+    query whatever the depth, and nothing stored can drift when a subtree moves. That query
+    walks every tree (some 3,000 nodes), so callers ask it once and reuse what it returns.
     """
 
     name = models.CharField(max_length=255)
@@ -89,6 +90,15 @@ class Classification(TreeNode):
 
     def get_absolute_url(self):
         return reverse("disorders:classification", kwargs={"slug": self.slug})
+
+    def ancestors(self):
+        """The nodes above this one, root first: one plain query when it was fetched ``with_tree_fields()``."""
+        if not hasattr(self, "tree_path"):
+            self.tree_path = (
+                Classification.objects.with_tree_fields().values_list("tree_path", flat=True).get(pk=self.pk)
+            )
+        above = Classification.objects.in_bulk(self.tree_path[:-1])
+        return [above[pk] for pk in self.tree_path[:-1]]
 
     def clean(self):
         # Replaces TreeNode.clean's loop check, to name the field and say it the editors' way.
