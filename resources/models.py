@@ -19,7 +19,7 @@ from disorders.models import Disorder, OrderedChild
 
 
 @cache
-def country_code(country, region=""):
+def _iso_country(country, region):
     """The ISO 3166 alpha-2 code of a country written by name ("France", "United Kingdom", "USA"), or None.
 
     With no country, a US state as the region means the United States: NORD prints US
@@ -70,7 +70,7 @@ class Organization(models.Model):
     @property
     def country_code(self):
         """Where its phone numbers are dialled from (ISO 3166 alpha-2), or None when the address does not say."""
-        return country_code(self.country, self.region)
+        return _iso_country(self.country, self.region)
 
     @property
     def place(self):

@@ -11,12 +11,13 @@ from django.urls import reverse
 from disorders.export import Exporter, export_queryset
 from disorders.importers.orphanet import load_orphanet
 from disorders.models import Classification, Disorder
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, SHARED_DIR
 from tests.factories import make_classification, make_disorder
 
 pytestmark = pytest.mark.django_db
 
 ORPHANET = PROJECT_DIR / "tests" / "data" / "orphanet"
+REAL_TREES = SHARED_DIR / "data" / "orphanet" / "orphanet-classifications-en-2025.tar.gz"
 
 
 def chain_to_root(node):
@@ -124,3 +125,29 @@ def test_a_node_cannot_be_moved_under_its_own_descendant(deep_node):
         root.full_clean()
 
     assert refused.value.message_dict["parent"] == ["A classification cannot be placed under one of its own subgroups."]
+
+
+@pytest.mark.skipif(not REAL_TREES.exists(), reason=f"the Orphanet classifications are not at {REAL_TREES}")
+def test_all_31_real_orphanet_trees_give_every_node_its_path_and_the_deepest_its_breadcrumb(
+    client, django_assert_max_num_queries
+):
+    load_orphanet(classifications=REAL_TREES)
+    rows = {pk: (name, parent) for pk, name, parent in Classification.objects.values_list("pk", "name", "parent")}
+
+    def walked(pk):
+        names = []
+        while pk is not None:
+            name, pk = rows[pk]
+            names.append(name)
+        return names[::-1]
+
+    nodes = list(Classification.objects.all())
+    paths = dict(Exporter().classification_paths(nodes))
+    assert len(nodes) > 2000
+    assert all(paths[node] == walked(node.pk) for node in nodes)
+
+    deepest = max(nodes, key=lambda node: len(paths[node]))
+    assert len(paths[deepest]) == 10  # a node at depth 9, under nine ancestors
+    with django_assert_max_num_queries(4):
+        response = client.get(deepest.get_absolute_url())
+    assert [node.name for node in response.context["ancestors"]] == walked(deepest.pk)[:-1]
