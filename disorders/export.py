@@ -134,7 +134,9 @@ class Exporter:
         nodes = list(nodes)
         if nodes and self._paths is None:
             # The tree query walks every tree whatever it is asked for, so one query serves every entry of a run.
-            self._paths = dict(Classification.objects.tree_fields(path_names="name").values_list("pk", "path_names"))
+            self._paths = dict(
+                Classification.objects.with_tree_fields().tree_fields(path_names="name").values_list("pk", "path_names")
+            )
         return [(node, self._paths.get(node.pk, [node.name])) for node in nodes]
 
     # --- NORD text ---------------------------------------------------------------------------------------------------

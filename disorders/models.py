@@ -17,6 +17,7 @@ from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from tree_queries.models import TreeNode
+from tree_queries.query import TreeQuerySet
 
 
 class Source(models.Model):
@@ -51,6 +52,13 @@ class Source(models.Model):
             raise ValidationError({"name": "Another source already has this name."})
 
 
+class ClassificationQuerySet(TreeQuerySet):
+    def with_tree_fields(self, tree_fields=True):
+        queryset = super().with_tree_fields(tree_fields)
+        # Nothing reads siblings' order inside the tree query; by id it need not rank every node by name first.
+        return queryset.order_siblings_by("id") if tree_fields else queryset
+
+
 class Classification(TreeNode):
     """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification).
 
@@ -74,6 +82,8 @@ class Classification(TreeNode):
         max_length=50, blank=True, help_text="The node's identifier in its source, e.g. an ORPHAcode of a group."
     )
     description = models.TextField(blank=True, help_text="Optional introduction shown on the node's page (Markdown).")
+
+    objects = ClassificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
