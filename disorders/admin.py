@@ -3,7 +3,6 @@ import datetime
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils import timezone
@@ -102,14 +101,8 @@ class ClassificationTreeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
             return queryset
-        in_tree = RawSQL(
-            "WITH RECURSIVE tree(id) AS (SELECT %s::bigint UNION ALL SELECT c.id FROM disorders_classification c"
-            " JOIN tree ON c.parent_id = tree.id)"
-            " SELECT disorder_id FROM disorders_disorder_classifications"
-            " WHERE classification_id IN (SELECT id FROM tree)",
-            [int(self.value())],
-        )
-        return queryset.filter(pk__in=in_tree)
+        in_tree = Classification.objects.descendants(int(self.value()), include_self=True)
+        return queryset.filter(pk__in=Disorder.objects.filter(classifications__in=in_tree).values("pk"))
 
 
 @admin.register(Disorder)

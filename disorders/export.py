@@ -53,7 +53,7 @@ class Exporter:
         disclaimers = list(Disclaimer.objects.all())
         self.title_notice = next((d for d in disclaimers if d.kind == Disclaimer.Kind.TITLE_NOTICE), None)
         self.site_disclaimers = [d for d in disclaimers if d.kind != Disclaimer.Kind.TITLE_NOTICE]
-        self._nodes = {}  # classification pk -> (name, parent pk), filled as entries need them
+        self._paths = None  # classification pk -> names from its root down to it, loaded when an entry needs one
 
     # --- JSON ------------------------------------------------------------------------------------------------------
 
@@ -131,24 +131,14 @@ class Exporter:
         }
 
     def classification_paths(self, nodes):
-        """Each node with its path: names from its tree's root down to the node (one query per missing level)."""
+        """Each node with its path: names from its tree's root down to the node (one query for the whole run)."""
         nodes = list(nodes)
-        self._nodes.update((node.pk, (node.name, node.parent_id)) for node in nodes)
-        # Every node already known has its whole chain known, so only the new ones' parents can be missing.
-        missing = {node.parent_id for node in nodes if node.parent_id and node.parent_id not in self._nodes}
-        while missing:
-            found = list(Classification.objects.filter(pk__in=missing).values_list("pk", "name", "parent_id"))
-            self._nodes.update((pk, (name, parent)) for pk, name, parent in found)
-            missing = {parent for _, _, parent in found if parent and parent not in self._nodes}
-        return [(node, self._path(node.pk)) for node in nodes]
-
-    def _path(self, pk):
-        names, seen = [], set()
-        while pk in self._nodes and pk not in seen:
-            seen.add(pk)
-            name, pk = self._nodes[pk]
-            names.append(name)
-        return names[::-1]
+        if nodes and self._paths is None:
+            # The tree query walks every tree whatever it is asked for, so one query serves every entry of a run.
+            self._paths = dict(
+                Classification.objects.with_tree_fields().tree_fields(path_names="name").values_list("pk", "path_names")
+            )
+        return [(node, self._paths.get(node.pk, [node.name])) for node in nodes]
 
     # --- NORD text ---------------------------------------------------------------------------------------------------
 

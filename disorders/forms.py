@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from disorders import history
-from disorders.models import Disorder, PreviousSlug
+from disorders.models import Disorder
 
 MARK_REVIEWED = "_mark_reviewed"  # name of the "Save and mark reviewed" button
 
@@ -71,15 +71,6 @@ class DisorderAdminForm(forms.ModelForm):
     @property
     def marks_reviewed(self):
         return MARK_REVIEWED in self.data
-
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        retired = PreviousSlug.objects.filter(slug=slug).exclude(disorder=self.instance.pk or None).first()
-        if retired:
-            raise forms.ValidationError(
-                f"This web address used to belong to “{retired.disorder}” and still leads there; choose another."
-            )
-        return slug
 
     def clean(self):
         cleaned_data = super().clean()

@@ -641,10 +641,7 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
 
 def _slug_owner(slug, disorder_pk):
     """The other entry whose web address is ``slug``, or whose old address it is (it still redirects), if any."""
-    return (
-        Disorder.objects.filter(slug=slug).exclude(pk=disorder_pk).first()
-        or Disorder.objects.filter(previous_slugs__slug=slug).exclude(pk=disorder_pk).first()
-    )
+    return Disorder.objects.holding_address(slug).exclude(pk=disorder_pk).first()
 
 
 def _restore_parts(disorder, stored, target, notes):

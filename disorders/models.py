@@ -16,6 +16,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
+from tree_queries.models import TreeNode
+from tree_queries.query import TreeQuerySet
 
 from encyclopedia.links import validate_web_url
 
@@ -52,8 +54,21 @@ class Source(models.Model):
             raise ValidationError({"name": "Another source already has this name."})
 
 
-class Classification(models.Model):
-    """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification)."""
+class ClassificationQuerySet(TreeQuerySet):
+    def with_tree_fields(self, tree_fields=True):
+        queryset = super().with_tree_fields(tree_fields)
+        # Nothing reads siblings' order inside the tree query; by id it need not rank every node by name first.
+        return queryset.order_siblings_by("id") if tree_fields else queryset
+
+
+class Classification(TreeNode):
+    """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification).
+
+    A plain parent link: ancestors, descendants and paths come from django-tree-queries'
+    recursive query (``with_tree_fields()``, ``descendants()``, ``tree_fields()``) in one
+    query whatever the depth, and nothing stored can drift when a subtree moves. That query
+    walks every tree (some 3,000 nodes), so callers ask it once and reuse what it returns.
+    """
 
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, help_text="Used in the node's web address.")
@@ -69,6 +84,8 @@ class Classification(models.Model):
         max_length=50, blank=True, help_text="The node's identifier in its source, e.g. an ORPHAcode of a group."
     )
     description = models.TextField(blank=True, help_text="Optional introduction shown on the node's page (Markdown).")
+
+    objects = ClassificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -86,27 +103,43 @@ class Classification(models.Model):
     def get_absolute_url(self):
         return reverse("disorders:classification", kwargs={"slug": self.slug})
 
+    def ancestors(self):
+        """The nodes above this one, root first: one plain query when it was fetched ``with_tree_fields()``."""
+        if not hasattr(self, "tree_path"):
+            self.tree_path = (
+                Classification.objects.with_tree_fields().values_list("tree_path", flat=True).get(pk=self.pk)
+            )
+        above = Classification.objects.in_bulk(self.tree_path[:-1])
+        return [above[pk] for pk in self.tree_path[:-1]]
+
     def clean(self):
+        # Replaces TreeNode.clean's loop check, to name the field and say it the editors' way.
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": "A classification cannot be its own parent."})
+        # A loop would take the whole subtree out of its tree (tree queries start at the roots).
+        if self.parent_id and self.pk and self.descendants().filter(pk=self.parent_id).exists():
+            raise ValidationError({"parent": "A classification cannot be placed under one of its own subgroups."})
         siblings = Classification.objects.filter(parent=self.parent_id, name__iexact=self.name).exclude(pk=self.pk)
         if siblings.exists():
             raise ValidationError({"name": "This parent already has a node with this name."})
-
-    def ancestors(self):
-        """Nodes from the root down to this node's parent (one query per level; trees are shallow)."""
-        chain = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
 
 
 class DisorderQuerySet(models.QuerySet):
     def published(self):
         """Entries readers may see: the one place the publication rule lives."""
         return self.filter(status=Disorder.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def holding_address(self, slug):
+        """Entries whose web address ``slug`` is, or was (an old address keeps leading to its entry).
+
+        The one rule for whether an address is taken: exclude the entry choosing it.
+        :meth:`addresses` is the same rule for many addresses at once.
+        """
+        return self.filter(Q(slug=slug) | Q(previous_slugs__slug=slug)).distinct()
+
+    def addresses(self):
+        """Every web address these entries hold by :meth:`holding_address`, as a set (one query)."""
+        return {address for row in self.values_list("slug", "previous_slugs__slug") for address in row if address}
 
     def visible_to(self, user):
         """Published entries, plus every entry for staff (who preview drafts)."""
@@ -221,8 +254,13 @@ class Disorder(models.Model):
     def clean(self):
         if self.title is not None and not self.title.strip():
             raise ValidationError({"title": "An entry needs a title."})
-        if self.slug and Disorder.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+        holder = Disorder.objects.holding_address(self.slug).exclude(pk=self.pk).first() if self.slug else None
+        if holder is not None and holder.slug == self.slug:
             raise ValidationError({"slug": "Another entry already uses this web address."})
+        if holder is not None:
+            raise ValidationError(
+                {"slug": f"This web address used to belong to “{holder}” and still leads there; choose another."}
+            )
         if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
             raise ValidationError({"next_review_due": "The next review must fall after the last review."})
 

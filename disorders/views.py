@@ -110,7 +110,8 @@ class ClassificationDetailView(ReaderCacheMixin, DetailView):
     context_object_name = "classification"
 
     def get_queryset(self):
-        return Classification.objects.select_related("parent")
+        # The tree path comes with the node, so its ancestors are one query at any depth.
+        return Classification.objects.with_tree_fields()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,8 +5,10 @@ ordered DisorderResource link, edited on the entry so its history shows list
 changes without rewriting the shared organization.
 """
 
-import re
+from functools import cache, cached_property
 
+import phonenumbers
+import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -16,8 +18,22 @@ from django.urls import reverse
 from disorders.models import Disorder, OrderedChild
 from encyclopedia.links import validate_web_url
 
-# North American numbering plan: ten digits, optionally after a leading 1.
-_NANP = re.compile(r"^1?(\d{10})$")
+
+@cache
+def _iso_country(country, region):
+    """The ISO 3166 alpha-2 code of a country written by name ("France", "United Kingdom", "USA"), or None.
+
+    With no country, a US state as the region means the United States: NORD prints US
+    addresses as "City, ST 12345" and no country line.
+    """
+    if country.strip():
+        try:
+            return pycountry.countries.lookup(country.strip()).alpha_2
+        except LookupError:
+            return None
+    if region.strip() and pycountry.subdivisions.get(code=f"US-{region.strip().upper()}"):
+        return "US"
+    return None
 
 
 class Organization(models.Model):
@@ -51,6 +67,11 @@ class Organization(models.Model):
     def clean(self):
         if self.name and Organization.objects.filter(name__iexact=self.name).exclude(pk=self.pk).exists():
             raise ValidationError({"name": "An organization with this name exists already; link that one instead."})
+
+    @property
+    def country_code(self):
+        """Where its phone numbers are dialled from (ISO 3166 alpha-2), or None when the address does not say."""
+        return _iso_country(self.country, self.region)
 
     @property
     def place(self):
@@ -95,12 +116,29 @@ class Phone(OrderedChild):
         if self.number and not any(character.isdigit() for character in self.number):
             raise ValidationError({"number": "A phone number needs digits."})
 
+    @cached_property
+    def dialled(self):
+        """The number as dialled from the organization's country (phonenumbers), or None when it cannot be dialled."""
+        try:
+            number = phonenumbers.parse(self.number, self.organization.country_code)
+        except phonenumbers.NumberParseException:
+            return None
+        return number if phonenumbers.is_possible_number(number) else None
+
     @property
     def tel_uri(self):
-        """A ``tel:`` link: ten-digit numbers are North American, longer ones carry their country code."""
-        digits = re.sub(r"\D", "", self.number)
-        match = _NANP.match(digits)
-        return f"tel:+1{match.group(1)}" if match else f"tel:+{digits}"
+        """A ``tel:`` link in E.164 with any extension ("tel:+12123446633;ext=12"); "" when it cannot be dialled."""
+        if self.dialled is None:
+            return ""
+        uri = "tel:" + phonenumbers.format_number(self.dialled, phonenumbers.PhoneNumberFormat.E164)
+        return f"{uri};ext={self.dialled.extension}" if self.dialled.extension else uri
+
+    @property
+    def is_toll_free(self):
+        """Free to call from its country, as phonenumbers knows the country's numbering plan."""
+        return self.dialled is not None and (
+            phonenumbers.number_type(self.dialled) == phonenumbers.PhoneNumberType.TOLL_FREE
+        )
 
 
 class DisorderResource(OrderedChild):

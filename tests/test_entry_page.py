@@ -75,6 +75,44 @@ def test_entry_shows_resources_with_full_address_and_a_tel_link_per_phone(client
     assertContains(response, f'href="{organization.get_absolute_url()}"')
 
 
+def test_phone_links_dial_from_the_organizations_country_and_toll_free_numbers_say_so(client, jmml):
+    make_organization(
+        "Rare Disease UK",
+        street_address="1 Example Street",
+        locality="London",
+        postal_code="N1 9AA",
+        country="United Kingdom",
+        phones=[
+            (Phone.Kind.TEL, "(020) 7946 0000"),
+            (Phone.Kind.TEL, "0800 00 1066"),
+            (Phone.Kind.TDD, "ask at desk 1"),
+        ],
+        disorder=jmml,
+    )
+    make_organization(
+        "Helpline of New York",
+        locality="New York",
+        region="NY",
+        postal_code="10005",
+        phones=[(Phone.Kind.TEL, "(212) 344-6633 ext. 12"), (Phone.Kind.TOLL_FREE, "(888)555-0199")],
+        disorder=jmml,
+    )
+
+    response = client.get(jmml.get_absolute_url())
+
+    assertContains(response, '<a href="tel:+442079460000">(020) 7946 0000</a>', html=True)
+    assertContains(response, '<a href="tel:+12123446633;ext=12">(212) 344-6633 ext. 12</a>', html=True)
+    # Shown as printed, with no link, when it cannot be dialled.
+    assertContains(response, '<li><span class="contact-label">TDD:</span> ask at desk 1</li>', html=True)
+    # A Tel line that is a toll-free number says so; a line already labelled toll-free does not repeat it.
+    assertContains(
+        response,
+        '<a href="tel:+44800001066">0800 00 1066</a> <span class="contact-note">(toll-free)</span>',
+        html=True,
+    )
+    assertContains(response, '<span class="contact-note">(toll-free)</span>', count=1, html=True)
+
+
 def test_entry_shows_complete_report_disclaimers_copyright_and_both_dates(client, jmml):
     response = client.get(jmml.get_absolute_url())
 

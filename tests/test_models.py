@@ -223,17 +223,52 @@ def test_phone_unique_per_kind_and_needs_digits():
 
 
 @pytest.mark.parametrize(
-    ("number", "uri"),
+    ("country", "region", "number", "uri"),
     [
-        ("(212)344-6633", "tel:+12123446633"),
-        ("(800)323-7938", "tel:+18003237938"),
-        ("1-800-323-7938", "tel:+18003237938"),
-        ("41227912111", "tel:+41227912111"),
-        ("33478000000", "tel:+33478000000"),
+        ("", "NY", "(212)344-6633", "tel:+12123446633"),  # NORD prints US addresses without a country
+        ("United States", "", "1-800-323-7938", "tel:+18003237938"),
+        ("", "NY", "(212) 344-6633 ext. 12", "tel:+12123446633;ext=12"),
+        ("United Kingdom", "", "(020) 7946 0000", "tel:+442079460000"),
+        ("Switzerland", "", "41227912111", "tel:+41227912111"),
+        ("France", "", "33478000000", "tel:+33478000000"),
+        ("France", "", "+44 20 7946 0000", "tel:+442079460000"),  # an international number is dialled as written
+        ("", "", "+41 22 791 21 11", "tel:+41227912111"),
     ],
 )
-def test_phone_tel_uri_dials_internationally(number, uri):
-    assert Phone(number=number).tel_uri == uri
+def test_phone_tel_uri_dials_from_the_organizations_country(country, region, number, uri):
+    phone = Phone(organization=Organization(country=country, region=region), number=number)
+
+    assert phone.tel_uri == uri
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "number"),
+    [
+        ("United States", "", "call 12"),  # not a number
+        ("United Kingdom", "", "12"),  # too short to dial anywhere
+        ("", "", "(212)344-6633"),  # no country to dial it from
+        ("Atlantis", "", "(212)344-6633"),
+    ],
+)
+def test_phone_that_cannot_be_dialled_gets_no_tel_uri(country, region, number):
+    phone = Phone(organization=Organization(country=country, region=region), number=number)
+
+    assert phone.tel_uri == ""
+
+
+@pytest.mark.parametrize(
+    ("country", "number", "toll_free"),
+    [
+        ("United States", "(800)323-7938", True),
+        ("United States", "(866)555-0111", True),
+        ("United Kingdom", "0800 00 1066", True),
+        ("United States", "(212)344-6633", False),
+        ("United Kingdom", "(020) 7946 0000", False),
+        ("United States", "garbage", False),
+    ],
+)
+def test_phone_knows_toll_free_numbers_of_its_country(country, number, toll_free):
+    assert Phone(organization=Organization(country=country), number=number).is_toll_free is toll_free
 
 
 def test_resource_listed_once_per_entry():

@@ -398,7 +398,7 @@ def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
         reverse("disorders:suggest") + "?q=budg": 1,
         reverse("resources:organizations") + "?region=NY": 3,  # filter choices, count, page
         organization.get_absolute_url(): 3,  # organization, phones, entries
-        tree[2].get_absolute_url(): 4,  # node with its parent, the rest of the ancestors, children, entries
+        tree[2].get_absolute_url(): 4,  # node with its tree path, its ancestors, children, entries
     }
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):

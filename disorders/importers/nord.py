@@ -41,7 +41,7 @@ from django.utils.text import slugify
 
 from disorders import history
 from disorders.importers import TitlesByAction, same_text, unique_slug
-from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
+from disorders.models import Disorder, DisorderSource, Section, Source, Subdivision, Synonym
 from encyclopedia.links import admin_value
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
@@ -629,7 +629,9 @@ def _save_abstract(abstract, nord, *, publish, result):
     if created:
         disorder = Disorder.objects.create(
             title=abstract.title,
-            slug=unique_slug(abstract.title, _in_use(Disorder.objects, PreviousSlug.objects), fallback="disorder"),
+            slug=unique_slug(
+                abstract.title, lambda slug: Disorder.objects.holding_address(slug).exists(), fallback="disorder"
+            ),
             status=Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT,
         )
     else:
@@ -667,11 +669,6 @@ def _find_disorder(abstract, nord):
         return disorder
     attribution = DisorderSource.objects.filter(source=nord, reference=_reference(abstract)).first()
     return attribution.disorder if attribution else None
-
-
-def _in_use(*managers):
-    """For :func:`unique_slug`: a slug is taken when any of these tables has it."""
-    return lambda slug: any(manager.filter(slug=slug).exists() for manager in managers)
 
 
 def _add_names(related, model, names):
@@ -784,7 +781,9 @@ def _organization(parsed, origin, result):
     if organization is None:
         organization = Organization.objects.create(
             name=parsed.name,
-            slug=unique_slug(parsed.name, _in_use(Organization.objects), fallback="organization"),
+            slug=unique_slug(
+                parsed.name, lambda slug: Organization.objects.filter(slug=slug).exists(), fallback="organization"
+            ),
             email=email,
             website=website,
             **{name: getattr(address, name) for name in address_fields},

@@ -62,7 +62,6 @@ from disorders.models import (
     Code,
     Disorder,
     DisorderSource,
-    PreviousSlug,
     RetiredCode,
     Section,
     Source,
@@ -826,10 +825,9 @@ class _Loader:
 
         self.titles = defaultdict(set)  # folded title -> disorder ids
         self.synonym_names = defaultdict(set)  # folded synonym -> disorder ids
-        self.disorder_slugs = set(PreviousSlug.objects.values_list("slug", flat=True))
-        for disorder_id, title, slug in Disorder.objects.values_list("id", "title", "slug"):
+        self.disorder_slugs = Disorder.objects.addresses()
+        for disorder_id, title in Disorder.objects.values_list("id", "title"):
             self.titles[normalize_name(title)].add(disorder_id)
-            self.disorder_slugs.add(slug)
         for disorder_id, name in Synonym.objects.values_list("disorder_id", "name"):
             self.synonym_names[normalize_name(name)].add(disorder_id)
         self.claimed = set()  # entries a packet of this run has matched
