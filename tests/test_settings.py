@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,6 +59,32 @@ def test_production_refuses_to_start_without_a_secret_key(imported):
     result = run_python(f"{imported}import django; django.setup()", **env)
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def env_file_values(path):
+    lines = path.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_make_run_writes_a_development_env_once_that_settings_load(tmp_path):
+    # The README's `.venv/bin/python manage.py …` commands read .env; without one they refuse to start.
+    shutil.copy(PROJECT_DIR / "Makefile", tmp_path)
+    shutil.copy(PROJECT_DIR / ".env.example", tmp_path)
+    subprocess.run(["make", "--silent", ".env"], cwd=tmp_path, check=True, capture_output=True)
+    written = env_file_values(tmp_path / ".env")
+    subprocess.run(["make", "--silent", ".env"], cwd=tmp_path, check=True, capture_output=True)
+    assert env_file_values(tmp_path / ".env") == written  # never overwritten
+    assert written["DJANGO_DEBUG"] == "true"
+    assert len(written["DJANGO_SECRET_KEY"]) >= 50
+
+    show = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+    result = run_python(show, **written)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", written["DJANGO_SECRET_KEY"]]
+    # .env.example copied as it is works too, with the development key.
+    result = run_python(show, **env_file_values(PROJECT_DIR / ".env.example"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "insecure-development-key-do-not-use-in-production"]
 
 
 def test_database_and_cache_urls_select_a_real_server_and_redis():
