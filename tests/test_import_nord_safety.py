@@ -185,6 +185,13 @@ def test_nord_page_with_search_box_sentence_and_letter_bar_reads_by_its_structur
     ]
 
 
+def test_title_named_by_the_notice_is_the_nearest_line_above_it_that_says_the_name():
+    text = NORD_PAGE.read_text().replace("Rare Disease Database\n", "Brindlemoor Disease\n\nPrint this page\n\n")
+    abstract = parse_abstract(text)
+    assert (abstract.title, abstract.source) == ("Brindlemoor Disease", "")
+    assert abstract.skipped[-2:] == ["line 13: Brindlemoor Disease", "line 15: Print this page"]
+
+
 def test_furniture_never_seen_above_the_title_is_skipped_and_listed_by_the_dry_run():
     abstract = read_abstract(NOVEL_FURNITURE)
     assert (abstract.title, abstract.source) == ("Caskwell Syndrome", "National Organization for Rare Disorders, Inc.")

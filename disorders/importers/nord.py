@@ -359,17 +359,22 @@ def _title_index(blocks):
             named = heading[len("synonyms of ") :]
         else:
             continue
+        # The nearest line above that says the name: a breadcrumb higher up may say it too.
         same = [i for i in range(index) if blocks[i].lines[0].casefold() == named.casefold()]
         if same:
-            return same[0]
+            return _first_of_repeats(blocks, same[-1])
     first_heading = next((i for i, block in enumerate(blocks) if _heading(block)), len(blocks))
     for index, block in enumerate(blocks[:first_heading]):
         if index and (_NORD_SOURCE_LINE.match(block.text) or _ACKNOWLEDGEMENT.search(block.text)):
-            title = index - 1
-            while title and blocks[title - 1].text.casefold() == blocks[title].text.casefold():
-                title -= 1  # the title printed twice, apart
-            return title
+            return _first_of_repeats(blocks, index - 1)
     return 0
+
+
+def _first_of_repeats(blocks, index):
+    """The title printed twice, apart, starts at its first copy."""
+    while index and blocks[index - 1].text.casefold() == blocks[index].text.casefold():
+        index -= 1
+    return index
 
 
 def _blocks(text):
