@@ -28,6 +28,13 @@ NORD's own 2010-2014 full reports with "Synonyms of <title>" and an acknowledgem
 Blank lines carry the structure: one blank line separates the lines of one
 thing (an organization's address and phones), two or more separate things
 (paragraphs, organizations).
+
+The title is found by what is printed below it (the notice or "Synonyms of"
+naming it, the source line, the acknowledgement), so any furniture above it is
+skipped. A file is refused, never half-imported, when it is not an abstract (no
+source line and no section heading), is cut short (no Last Updated or copyright
+line, or the text stops mid-sentence), or is too big (MAX_FILE_BYTES,
+MAX_SECTION_CHARS); an update refuses to halve a stored section.
 """
 
 import datetime
