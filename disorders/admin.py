@@ -217,6 +217,15 @@ class DisorderAdmin(admin.ModelAdmin):
         revision = history.record_revision(form.instance, user=request.user, comment=form.revision_comment(change))
         if change and revision is None:
             self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
+        # A warning, not an error: two disorders may really share a name; most often it is one entry twice.
+        twins = search.entries_titled(form.instance.title).exclude(pk=form.instance.pk).order_by("title")
+        if twins:
+            names = ", ".join(f"“{twin.title}”" for twin in twins)
+            self.message_user(
+                request,
+                f"Another entry has the same name: {names}. If they are one disorder, merge them.",
+                messages.WARNING,
+            )
 
     @admin.action(permissions=["review"], description="Mark selected entries reviewed today")
     def mark_reviewed(self, request, queryset):

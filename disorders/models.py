@@ -13,13 +13,15 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Left, Lower, Upper
+from django.db.models.functions import Left, Length, Lower, Upper
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from tree_queries.models import TreeNode
 from tree_queries.query import TreeQuerySet
 
 from encyclopedia.links import validate_web_url
+from encyclopedia.markup import MAX_CHARS
 
 
 class Source(models.Model):
@@ -372,6 +374,8 @@ class Section(OrderedChild):
         constraints = [
             models.UniqueConstraint(fields=["disorder", "kind"], name="section_one_per_kind"),
             models.CheckConstraint(condition=~Q(body__regex=r"^\s*$"), name="section_body_not_blank"),
+            # Past this a page would cut the text (encyclopedia.markup): a 50 MB paste is refused, not stored.
+            models.CheckConstraint(condition=LessThanOrEqual(Length("body"), MAX_CHARS), name="section_body_size"),
         ]
 
     def __str__(self):
@@ -384,6 +388,10 @@ class Section(OrderedChild):
     def clean(self):
         if self.disorder_id and self.disorder.sections.filter(kind=self.kind).exclude(pk=self.pk).exists():
             raise ValidationError({"kind": "This entry already has a section of this kind."})
+        if self.body and len(self.body) > MAX_CHARS:
+            raise ValidationError(
+                {"body": f"A section may have at most {MAX_CHARS:,} characters; this one has {len(self.body):,}."}
+            )
 
 
 class DisorderSource(models.Model):

@@ -1,6 +1,7 @@
 """Editor-written Markdown to safe HTML, in one place for templates and views."""
 
 import html
+import re
 
 import markdown
 import nh3
@@ -47,10 +48,46 @@ EXTENSIONS = ["tables", "fenced_code", "def_list", "abbr", "sane_lists", _Sectio
 EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}  # align="", since style="" is stripped
 
 
+# Python-Markdown slows down more than linearly on some input; past these limits one page would take seconds
+# and hold up a server worker. Stored sections are within MAX_CHARS already (Section checks it).
+MAX_CHARS = 100_000  # a long NORD full report is ~60,000 characters in all
+MAX_LINES = 1_000  # a references list of a few hundred entries; tables cost per row
+MAX_INDENT = 24  # leading spaces: six levels of list nesting
+# Each "[", "<" or ">" makes the parser rescan the rest of its paragraph for a match: brackets x paragraph length.
+MAX_BRACKET_WORK = 1_000_000
+SHORTENED = "(This text is too long to show in full here.)"
+
+_INDENT = re.compile(rf"^[ \t]{{{MAX_INDENT + 1},}}", re.MULTILINE)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _shortened(text):
+    if len(text) <= MAX_CHARS and text.count("\n") < MAX_LINES:
+        return text
+    kept = "\n".join(text[:MAX_CHARS].split("\n")[:MAX_LINES])
+    # Cut at a line break, so no word or Markdown construct is left half-written.
+    return f"{kept.rpartition(chr(10))[0] or kept}\n\n{SHORTENED}"
+
+
+def _as_plain_paragraphs(paragraphs):
+    return "".join(
+        f"<p>{html.escape(' '.join(paragraph.split()))}</p>" for paragraph in paragraphs if paragraph.strip()
+    )
+
+
 def render_markdown(text):
-    """Render Markdown and sanitize the result; the return value is safe to mark safe."""
+    """Render Markdown and sanitize the result; the return value is safe to mark safe.
+
+    Rendering is bounded: text past MAX_CHARS or MAX_LINES is cut with a note, and a body so full of
+    brackets that Markdown would take seconds is shown as plain paragraphs.
+    """
     if not text:
         return ""
+    text = _shortened(text)
+    paragraphs = _PARAGRAPH_BREAK.split(text)
+    if sum(sum(map(p.count, "[<>")) * len(p) for p in paragraphs) > MAX_BRACKET_WORK:
+        return _as_plain_paragraphs(paragraphs)
+    text = _INDENT.sub(" " * MAX_INDENT, text)
     rendered = markdown.markdown(text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
     # nh3 also drops <script> and <style> with their content and adds rel="noopener noreferrer" to links.
     return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES)

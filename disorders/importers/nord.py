@@ -28,6 +28,13 @@ NORD's own 2010-2014 full reports with "Synonyms of <title>" and an acknowledgem
 Blank lines carry the structure: one blank line separates the lines of one
 thing (an organization's address and phones), two or more separate things
 (paragraphs, organizations).
+
+The title is found by what is printed below it (the notice or "Synonyms of"
+naming it, the source line, the acknowledgement), so any furniture above it is
+skipped. A file is refused, never half-imported, when it is not an abstract (no
+source line and no section heading), is cut short (no Last Updated or copyright
+line, or the text stops mid-sentence), or is too big (MAX_FILE_BYTES,
+MAX_SECTION_CHARS); an update refuses to halve a stored section.
 """
 
 import datetime
@@ -42,7 +49,9 @@ from django.utils.text import slugify
 from disorders import history
 from disorders.importers import TitlesByAction, same_text, unique_slug
 from disorders.models import Disorder, DisorderSource, Section, Source, Subdivision, Synonym
+from disorders.search import entries_titled, normalize_name
 from encyclopedia.links import admin_value
+from encyclopedia.markup import MAX_CHARS
 
 # The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
 from resources.models import DisorderResource, Organization, Phone
@@ -84,6 +93,11 @@ _CONTACT = re.compile(r"^(?P<label>tel|fax|tdd|e-?mail|internet)\s*:\s*(?P<value
 _LAST_UPDATED = re.compile(r"^last updated\s*:?\s*(?P<date>.*)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:copyright|©)", re.IGNORECASE)
 _TITLE_NOTICE = re.compile(r"^(?:important:?\s+)?it is possible that the main title", re.IGNORECASE)
+_NOTICE_NAMES_TITLE = re.compile(r"main title of the report (?P<title>.+?) is not the name you expected", re.IGNORECASE)
+_NORD_SOURCE_LINE = re.compile(r"^national organization for rare disorders\b", re.IGNORECASE)
+# A sentence ends in punctuation, perhaps inside quotes or brackets; a cut-off file usually does not.
+_SENTENCE_END = re.compile(r"[.!?\u2026:][\"'\u201d\u2019)\]]*$")
+_PROSE_WORDS = 8  # a shorter last line (a menu, a lone word) may be furniture, not a cut sentence
 # NORD's own reports credit their expert reviewer in a paragraph of its own.
 _ACKNOWLEDGEMENT = re.compile(
     r"\b(?:grateful|gratefully|acknowledges?|thanks?)\b.*\b(?:preparation|review) of this (?:report|abstract)\b",
@@ -96,9 +110,16 @@ _FURNITURE = [
     re.compile(r"^health encyclopedia$", re.IGNORECASE),
     re.compile(r"^search rare diseases?$|^search$|^go$", re.IGNORECASE),  # a search box and its button
     re.compile(r"^(?:you are here:?\s*)?home\s*[>\u203a\u00bb/|]", re.IGNORECASE),  # a breadcrumb trail
-    # Lone capitals: the font-size "A" buttons, an A-Z bar on one line or one letter a line.
-    re.compile(r"^(?:[A-Z#]|0-9)(?:(?:\s+|\s*\|\s*)(?:[A-Z#]|0-9))*$"),
+    # Lone capitals: the font-size "A" buttons, an A-Z bar ("A B", "A | B", "0-9 - A - … - Z") or one letter a line.
+    re.compile(r"^(?:[A-Z#]|0-9)(?:(?:\s*[|\-\u2013\u2022\u00b7\u2026]\s*)+(?:[A-Z#]|0-9)|\s+(?:[A-Z#]|0-9))*$"),
 ]
+# Far past any real document (the founding abstract is 12 KB, a long full report some 60 KB): a bigger file is
+# not an abstract, and reading it whole would tie up the server (a 52 MB file took 32 s and 687 MB).
+MAX_FILE_BYTES = 2_000_000
+# What a page renders in full (see encyclopedia.markup); Section refuses a longer body too.
+MAX_SECTION_CHARS = MAX_CHARS
+# An update whose section keeps less than this share of the stored text is taken for a damaged file.
+SHORTER_SHARE = 0.5
 # A sub-heading is a short line that does not end like a sentence.
 _SUBHEADING = re.compile(r"^[^.!?:;,]{1,80}$")
 _TOLL_FREE_AREA_CODES = {"800", "888", "877", "866", "855", "844", "833"}
@@ -163,6 +184,8 @@ class Abstract:
     last_updated: datetime.date | None = None
     copyright: str = ""
     acknowledgement: str = ""  # NORD's credit to the expert reviewer, in its own reports
+    # Lines above the title that were taken for web-page furniture and dropped ("line 3: ..."); not content.
+    skipped: list[str] = field(default_factory=list)
     # Not printed in the document: NORD's identifier for it (the file's stem) and where it was read from.
     reference: str = ""
     origin: str = ""
@@ -240,33 +263,72 @@ def read_abstract(path):
     """Read and parse one abstract file; its stem becomes the NORD reference."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise NordImportError(f"{path}: cannot be read ({error.strerror})") from error
+    if len(data) > MAX_FILE_BYTES:
+        raise NordImportError(
+            f"{path}: is larger than {MAX_FILE_BYTES // 1_000_000} MB; a NORD abstract is a few dozen KB, "
+            "so this is not one (or several were joined)"
+        )
     if b"\x00" in data:
         raise NordImportError(f"{path}: is a binary file, not a text abstract (it contains NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise NordImportError(f"{path}: is not UTF-8 text (undecodable byte at offset {error.start})") from error
-    return parse_abstract(text, origin=str(path), reference=path.stem)
+    abstract = parse_abstract(text, origin=str(path), reference=path.stem)
+    _check_complete(abstract, _blocks(text))
+    return abstract
+
+
+def _check_complete(abstract, blocks):
+    """Refuse a file cut short: it lacks the closing lines every NORD document has, or stops mid-sentence."""
+    missing = [
+        what
+        for what, value in (("Last Updated line", abstract.last_updated), ("copyright line", abstract.copyright))
+        if not value
+    ]
+    if missing:
+        raise NordImportError(
+            f"{abstract.origin}: is incomplete: it has no {' and no '.join(missing)} (was the file cut short?)"
+        )
+    prose = [block for block in blocks if len(block.text.split()) >= _PROSE_WORDS]
+    if prose and not _is_dated_line(prose[-1]) and not _SENTENCE_END.search(prose[-1].text):
+        raise NordImportError(
+            f"{abstract.origin}, line {prose[-1].lineno}: the text ends mid-sentence "
+            f"(…{prose[-1].text[-40:]!r}); was the file cut short?"
+        )
 
 
 def parse_abstract(text, *, origin="<text>", reference=""):
     """Parse the text of one abstract; ``origin`` names it in error messages.
 
-    Raises :class:`NordImportError` for an empty document, one without a title,
-    or text in a place the layout has no room for (rather than dropping it).
+    Raises :class:`NordImportError` for an empty document, one without a NORD
+    document's markers (the NORD source line or a section heading), one without
+    a title, or text in a place the layout has no room for (rather than dropping it).
+    Lines above the title are web-page furniture: dropped, and listed in ``skipped``.
     """
     if not text.lstrip("\ufeff").strip():
         raise NordImportError(f"{origin}: the file is empty")
     blocks = _blocks(text)
+    if not blocks:
+        raise NordImportError(f"{origin}: has no title (expected the disorder's name first; found only site furniture)")
+    if not any(_heading(block) == "section" or _NORD_SOURCE_LINE.match(block.text) for block in blocks):
+        raise NordImportError(
+            f"{origin}: is not a NORD abstract (it has neither the line {NORD_NAME!r} "
+            "nor a section heading such as 'General Discussion')"
+        )
+    start = _title_index(blocks)
+    skipped = [f"line {block.lineno}: {line}" for block in blocks[:start] for line in block.lines]
+    blocks = blocks[start:]
     if blocks and len({line.casefold() for line in blocks[0].lines}) == 1:
         blocks[0].lines = blocks[0].lines[:1]  # the title printed twice on consecutive lines
     if not blocks or not _is_plain_line(blocks[0]) or len(blocks[0].text) > 255:
         found = f"found {blocks[0].text[:60]!r} on line {blocks[0].lineno}" if blocks else "found only site furniture"
         raise NordImportError(f"{origin}: has no title (expected the disorder's name first; {found})")
-    abstract = Abstract(title=blocks[0].text, reference=reference, origin=origin)
+    abstract = Abstract(title=blocks[0].text, reference=reference, origin=origin, skipped=skipped)
     rest = blocks[1:]
     if rest and rest[0].text.casefold() == abstract.title.casefold():
         rest = rest[1:]  # the title printed twice, apart
@@ -289,6 +351,39 @@ def parse_abstract(text, *, origin="<text>", reference=""):
     _parse_body(abstract, rest[body_start:tail_start])
     _parse_tail(abstract, rest[tail_start:])
     return abstract
+
+
+def _title_index(blocks):
+    """Where the title is, found by what NORD prints below it; anything above it is furniture.
+
+    The notice and a "Synonyms of <title>" heading name the title; failing those, it is the line just above
+    the NORD source line or the reviewer's acknowledgement; failing those, the first line.
+    """
+    for index, block in enumerate(blocks):
+        heading = block.text.rstrip(":").strip()
+        notice = _NOTICE_NAMES_TITLE.search(block.text)
+        if notice:
+            named = notice["title"]
+        elif _heading(block) == "synonyms" and heading.casefold().startswith("synonyms of "):
+            named = heading[len("synonyms of ") :]
+        else:
+            continue
+        # The nearest line above that says the name: a breadcrumb higher up may say it too.
+        same = [i for i in range(index) if blocks[i].lines[0].casefold() == named.casefold()]
+        if same:
+            return _first_of_repeats(blocks, same[-1])
+    first_heading = next((i for i, block in enumerate(blocks) if _heading(block)), len(blocks))
+    for index, block in enumerate(blocks[:first_heading]):
+        if index and (_NORD_SOURCE_LINE.match(block.text) or _ACKNOWLEDGEMENT.search(block.text)):
+            return _first_of_repeats(blocks, index - 1)
+    return 0
+
+
+def _first_of_repeats(blocks, index):
+    """The title printed twice, apart, starts at its first copy."""
+    while index and blocks[index - 1].text.casefold() == blocks[index].text.casefold():
+        index -= 1
+    return index
 
 
 def _blocks(text):
@@ -420,6 +515,11 @@ def _parse_body(abstract, blocks):
             current.extend(chunk)
     for heading, section in section_blocks.items():
         body = _markdown(section)
+        if len(body) > MAX_SECTION_CHARS:
+            raise NordImportError(
+                f"{abstract.origin}, line {section[0].lineno}: the section {heading!r} has {len(body):,} characters; "
+                f"a section may have at most {MAX_SECTION_CHARS:,}"
+            )
         if body:
             abstract.sections.append(AbstractSection(heading=heading, body=body))
 
@@ -567,7 +667,7 @@ class ImportResult(TitlesByAction):
         return self.files
 
 
-def load_abstracts(paths, *, publish=False, user=None):
+def load_abstracts(paths, *, publish=False, user=None, allow_shorter=False):
     """Parse every file, then write them all in one transaction (a bad file leaves the database untouched).
 
     ``publish`` publishes every entry in the run; otherwise new entries are
@@ -575,19 +675,24 @@ def load_abstracts(paths, *, publish=False, user=None):
     on the revisions. See :func:`save_abstracts` for what is written.
     """
     abstracts = [read_abstract(path) for path in paths]
-    return save_abstracts(abstracts, publish=publish, user=user)
+    return save_abstracts(abstracts, publish=publish, user=user, allow_shorter=allow_shorter)
 
 
-def save_abstracts(abstracts, *, publish=False, user=None):
+def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     """Create or update one entry per parsed abstract, all in one transaction.
 
-    An entry is found by title (case-insensitively), then by its NORD reference.
+    An entry is found by title (the same name by ``disorders.search.normalize_name``:
+    case and accents aside), then by its NORD reference.
     What the document lists is added or brought up to date (synonyms,
     subdivisions, NORD's sections, the NORD attribution, resources); rows it
     does not mention, added by editors or other importers, are left alone.
     Shared organizations are matched by name and only ever completed, never
     overwritten. Nothing is saved for a document that changes nothing, so
     ``content_changed_at`` and ``version`` move only on real changes.
+
+    An update never blanks attribution the document lacks, and refuses (the
+    whole run) to replace a stored section with less than half its length,
+    which is what a damaged file does, unless ``allow_shorter``.
     """
     result = ImportResult()
     if not abstracts:
@@ -595,7 +700,9 @@ def save_abstracts(abstracts, *, publish=False, user=None):
     with transaction.atomic():
         nord = _nord_source(abstracts)
         for abstract in abstracts:
-            disorder, action = _save_abstract(abstract, nord, publish=publish, result=result)
+            disorder, action = _save_abstract(
+                abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
+            )
             if action != "unchanged":
                 # One revision per entry, as an editor's save makes; it moves the dates and version, and tells
                 # derived data (the search index), once all the entry's rows are written.
@@ -623,7 +730,7 @@ def _reference(abstract):
     return abstract.reference or slugify(abstract.title)
 
 
-def _save_abstract(abstract, nord, *, publish, result):
+def _save_abstract(abstract, nord, *, publish, result, allow_shorter):
     disorder = _find_disorder(abstract, nord)
     created = disorder is None
     if created:
@@ -643,7 +750,7 @@ def _save_abstract(abstract, nord, *, publish, result):
     changes = [
         _add_names(disorder.synonyms, Synonym, abstract.synonyms),
         _add_names(disorder.subdivisions, Subdivision, abstract.subdivisions),
-        _sync_sections(disorder, abstract, nord),
+        _sync_sections(disorder, abstract, nord, allow_shorter=allow_shorter),
         _sync_attribution(disorder, abstract, nord),
         _add_resources(disorder, organizations),
     ]
@@ -659,7 +766,7 @@ def _save_abstract(abstract, nord, *, publish, result):
 
 
 def _find_disorder(abstract, nord):
-    same_title = Disorder.objects.filter(title__iexact=abstract.title).order_by("pk")
+    same_title = entries_titled(abstract.title).order_by("pk")
     # Two entries may share a title; prefer the one this document was imported into before.
     disorder = (
         same_title.filter(attributions__source=nord, attributions__reference=_reference(abstract)).first()
@@ -672,22 +779,22 @@ def _find_disorder(abstract, nord):
 
 
 def _add_names(related, model, names):
-    """Append the names the entry lacks (compared case-insensitively), after the rows it has."""
+    """Append the names the entry lacks (the same name by ``normalize_name``), after the rows it has."""
     rows = list(related.all())
-    known = {row.name.casefold() for row in rows}
+    known = {normalize_name(row.name) for row in rows}
     position = max((row.position for row in rows), default=-1) + 1
     added = False
     for name in names:
-        if name.casefold() in known:
+        if normalize_name(name) in known:
             continue
         model.objects.create(disorder=related.instance, name=name, position=position)
-        known.add(name.casefold())
+        known.add(normalize_name(name))
         position += 1
         added = True
     return added
 
 
-def _sync_sections(disorder, abstract, nord):
+def _sync_sections(disorder, abstract, nord, *, allow_shorter):
     rows = {section.kind: section for section in disorder.sections.all()}
     position = max((section.position for section in rows.values()), default=-1) + 1
     changed = False
@@ -709,6 +816,12 @@ def _sync_sections(disorder, abstract, nord):
             position += 1
             changed = True
         elif not (same_text(section.body, parsed.body) and section.heading == heading and section.source_id == nord.pk):
+            if len(parsed.body) < SHORTER_SHARE * len(section.body) and not allow_shorter:
+                raise NordImportError(
+                    f"{abstract.origin}: would replace the {kind.label} of {disorder.title!r} "
+                    f"({len(section.body):,} characters) with {len(parsed.body):,}; nothing was imported. "
+                    "Check the file; if NORD really shortened it, run again with --allow-shorter"
+                )
             section.body, section.heading, section.source = parsed.body, heading, nord
             section.save(update_fields=["body", "heading", "source"])
             changed = True
@@ -735,7 +848,8 @@ def _sync_attribution(disorder, abstract, nord):
     if attribution is None:
         DisorderSource.objects.create(disorder=disorder, source=nord, reference=reference, **wanted)
         return True
-    changed = [name for name, value in wanted.items() if not same_text(getattr(attribution, name), value)]
+    # A document without, say, a complete-report note leaves the stored one: an update adds, never blanks.
+    changed = [name for name, value in wanted.items() if value and not same_text(getattr(attribution, name), value)]
     for name in changed:
         setattr(attribution, name, wanted[name])
     if not attribution.reference:

@@ -39,7 +39,6 @@ import io
 import json
 import re
 import tarfile
-import unicodedata
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -68,6 +67,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from disorders.search import normalize_name
 
 ORPHANET_SLUG = "orphanet"
 ORPHANET_NAME = "Orphanet"
@@ -104,8 +104,6 @@ _NO_DATA = frozenset({"no data", "no data available", "not yet documented"})
 _PREVALENCE_TYPES = ["Point prevalence", "Prevalence at birth", "Annual incidence", "Lifetime Prevalence"]
 _CASES = "Cases/families"
 _BROAD_AREAS = ("Worldwide", "Europe")  # a class for these is stated without naming the area, as Orphanet does
-# Letters NFKD does not split into a base letter and an accent.
-_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "\u0131": "i", "þ": "th", "ð": "d"})
 _ICD_MARK = re.compile(r"[+*†]$")  # ICD-10 dagger (etiology) and asterisk (manifestation) marks
 _PROGRESS_EVERY = 500
 _BATCH = 1000
@@ -201,13 +199,6 @@ class ClassificationTree:
 
 
 # --- Text ---------------------------------------------------------------------------------------------------------
-
-
-def normalize_name(name):
-    """A name folded for matching: case, accents and runs of spaces ignored ("Ménétrier" == "MENETRIER")."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return " ".join(bare.translate(_LETTERS).split())
 
 
 def clean_name(text):

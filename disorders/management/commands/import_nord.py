@@ -15,6 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="An abstract, or a directory of .txt abstracts.")
         parser.add_argument("--publish", action="store_true", help="Publish the imported entries (default: drafts).")
         parser.add_argument("--dry-run", action="store_true", help="Parse and report only; write nothing.")
+        parser.add_argument(
+            "--allow-shorter",
+            action="store_true",
+            help="Let a file replace a section with less than half its stored text (refused otherwise).",
+        )
         add_user_argument(parser)
         parser.add_argument(
             "--format",
@@ -24,7 +29,7 @@ class Command(BaseCommand):
             help="With --dry-run, json prints what was parsed.",
         )
 
-    def handle(self, *args, paths, publish, dry_run, output_format, **options):
+    def handle(self, *args, paths, publish, dry_run, allow_shorter, output_format, **options):
         if output_format == "json" and not dry_run:
             raise CommandError("--format json goes with --dry-run.")
         try:
@@ -32,7 +37,8 @@ class Command(BaseCommand):
             if dry_run:
                 self.report_parsed([read_abstract(path) for path in files], output_format)
             else:
-                self.report_loaded(load_abstracts(files, publish=publish, user=importing_user(options["user"])))
+                user = importing_user(options["user"])
+                self.report_loaded(load_abstracts(files, publish=publish, user=user, allow_shorter=allow_shorter))
         except NordImportError as error:
             raise CommandError(str(error)) from error
 
@@ -46,6 +52,8 @@ class Command(BaseCommand):
                 f"{len(abstract.subdivisions)} subdivisions, {len(abstract.sections)} sections, "
                 f"{len(abstract.organizations)} organizations"
             )
+            for line in abstract.skipped:
+                self.stdout.write(f"  skipped above the title, {line}")
         self.stdout.write(f"Dry run: {len(abstracts)} files parsed, nothing written.")
 
     def report_loaded(self, result):
