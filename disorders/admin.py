@@ -30,6 +30,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from encyclopedia.query_params import query_int
 
 # Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
 URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -101,14 +102,15 @@ class ClassificationTreeFilter(admin.SimpleListFilter):
         return [(str(root.pk), root.name) for root in Classification.objects.filter(parent=None)]
 
     def queryset(self, request, queryset):
-        if not (self.value() or "").isdigit():
+        root = query_int(self.value())
+        if root is None:
             return queryset
         in_tree = RawSQL(
             "WITH RECURSIVE tree(id) AS (SELECT %s::bigint UNION ALL SELECT c.id FROM disorders_classification c"
             " JOIN tree ON c.parent_id = tree.id)"
             " SELECT disorder_id FROM disorders_disorder_classifications"
             " WHERE classification_id IN (SELECT id FROM tree)",
-            [int(self.value())],
+            [root],
         )
         return queryset.filter(pk__in=in_tree)
 
