@@ -10,6 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from disorders.models import Code
+from encyclopedia.middleware import client_ip
 from tests.conftest import make_staff
 from tests.factories import make_classification, make_code, make_disorder, make_organization
 
@@ -153,6 +154,14 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, editor_acco
     assert log_in(client, "pw", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
     # Someone else behind the same proxy is not locked out.
     assert log_in(client, "pw", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 302
+
+
+def test_a_trusted_proxy_that_sends_no_address_leaves_the_calling_address(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="unknown", REMOTE_ADDR="192.0.2.1")
+    assert client_ip(request) == "192.0.2.1"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 2001:db8::1", REMOTE_ADDR="192.0.2.1")
+    assert client_ip(request) == "2001:db8::1"
 
 
 # NUL bytes and numbers
