@@ -9,7 +9,7 @@ export DJANGO_DEBUG ?= true
 COVERAGE_FLOOR := 93
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt check bench stop-db clean
+.PHONY: help install run test lint fmt check bench backup restore stop-db clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -59,6 +59,13 @@ check: install-dev ## Django checks, missing migrations, lint
 
 bench: install ## Import the full Orphanet open data into a benchmark database and time the pages
 	$(PY) manage.py benchmark $(BENCH_ARGS)
+
+backup: install ## Back up the database (embedded or DATABASE_URL) to var/backups/, or to FILE=path
+	$(PY) manage.py backup $(if $(FILE),--output "$(FILE)")
+
+restore: install ## Replace the database's contents with a backup: make restore FILE=path (asks first)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/….dump"; exit 2; }
+	$(PY) manage.py restore "$(FILE)"
 
 stop-db: ## Stop the embedded PostgreSQL (it keeps running between commands)
 	$(PY) -m encyclopedia.embedded_db stop

@@ -30,6 +30,7 @@ from disorders.models import (
     Synonym,
 )
 from encyclopedia.links import URLS_ASSUME_HTTPS
+from encyclopedia.query_params import query_int
 
 # Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
 ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
@@ -99,9 +100,10 @@ class ClassificationTreeFilter(admin.SimpleListFilter):
         return [(str(root.pk), root.name) for root in Classification.objects.filter(parent=None)]
 
     def queryset(self, request, queryset):
-        if not (self.value() or "").isdigit():
+        root = query_int(self.value())
+        if root is None:
             return queryset
-        in_tree = Classification.objects.descendants(int(self.value()), include_self=True)
+        in_tree = Classification.objects.descendants(root, include_self=True)
         return queryset.filter(pk__in=Disorder.objects.filter(classifications__in=in_tree).values("pk"))
 
 

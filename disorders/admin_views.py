@@ -23,6 +23,7 @@ from django.views.generic import ListView, TemplateView
 
 from disorders import history
 from disorders.models import Disorder
+from encyclopedia.query_params import query_int
 
 
 def may_view_entries(user):
@@ -210,9 +211,10 @@ class CompareView(EntryPageMixin, TemplateView):
             value = self.request.GET.get(name, "")
             if not value:
                 return None
-            if not value.isdigit() or int(value) not in ids:
+            revision_id = query_int(value)
+            if revision_id not in ids:
                 raise Http404("This entry has no such revision.")
-            return int(value)
+            return revision_id
 
         newer, older = revision_param("to"), revision_param("from")
         if newer is None:
@@ -327,9 +329,9 @@ class RecentChangesView(StaffPageMixin, ListView):
     def get_queryset(self):
         versions = history.entry_versions()
         # From an entry's history page: that entry under every title it has had.
-        entry_id = self.request.GET.get("entry_id", "")
-        if entry_id.isdigit():
-            versions = versions.filter(object_id=entry_id)
+        entry_id = query_int(self.request.GET.get("entry_id"))
+        if entry_id is not None:
+            versions = versions.filter(object_id=str(entry_id))
         self.form = RecentChangesForm(self.request.GET or None)
         if self.form.is_valid():
             data = self.form.cleaned_data

@@ -6,7 +6,6 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from disorders import history, search
@@ -234,13 +233,12 @@ class SearchView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return context
 
     def box_query(self):
-        """What the search box shows again: a refused query without its NUL bytes, cut to the allowed length."""
+        """What the search box shows again: a refused query cut to the allowed length."""
         if not self.form.errors:
             return self.query
-        return self.request.GET.get("q", "").replace("\x00", "")[: search.MAX_QUERY_LENGTH]
+        return self.request.GET.get("q", "")[: search.MAX_QUERY_LENGTH]
 
 
-@require_safe
 @reader_cache
 def suggest(request):
     """``/search/suggest/?q=``: JSON for the search box's autocomplete, ``{"results": [...]}`` (see search.suggest)."""

@@ -1,14 +1,16 @@
-"""What every reader page shares: absolute URLs, HTTP caching and forgiving pagination.
+"""What every reader page shares: absolute URLs, GET and HEAD only, HTTP caching and forgiving pagination.
 
 Reader pages set no cookies and are the same for every anonymous reader, so browsers
 and a shared proxy may keep them for ``READER_CACHE_SECONDS``. A page whose content
 depends on who asks (staff preview drafts on the entry page) is private for signed-in users.
+A refused request (400: a search too long) is about that one request, so it is never kept.
 """
 
 from functools import wraps
 
 from django.conf import settings
 from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
 
 def absolute_url(path):
@@ -17,8 +19,8 @@ def absolute_url(path):
 
 
 def add_reader_cache_headers(response, *, private=False):
-    """Mark ``response`` cacheable by anyone, or, with ``private``, by nobody but never stored at all."""
-    if private:
+    """Mark ``response`` cacheable by anyone, or, with ``private`` or for a refused request, never stored at all."""
+    if private or response.status_code == 400:
         patch_cache_control(response, private=True, no_store=True)
     else:
         patch_cache_control(response, public=True, max_age=settings.READER_CACHE_SECONDS)
@@ -28,6 +30,7 @@ def add_reader_cache_headers(response, *, private=False):
 def reader_cache(view):
     """Decorate a function view (or a sitemap or feed view) whose response is the same for everyone."""
 
+    @require_safe
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         return add_reader_cache_headers(view(request, *args, **kwargs))
@@ -39,6 +42,8 @@ class ReaderCacheMixin:
     """For class-based reader views. Set ``varies_by_user`` where signed-in staff see more than readers."""
 
     varies_by_user = False
+    # Reading only: OPTIONS and TRACE answer 405 like POST.
+    http_method_names = ["get", "head"]
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)

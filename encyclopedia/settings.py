@@ -7,6 +7,7 @@ is an embedded PostgreSQL under ``var/``, started by the first connection (see
 runs on ``encyclopedia.settings_test``.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "reversion",
+    "csp",
+    "axes",
     "encyclopedia",
     "disorders",
     "resources",
@@ -50,6 +53,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the path or the query: a NUL byte never reaches a view or the database.
+    "encyclopedia.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a lockout raised during authentication into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "encyclopedia.urls"
@@ -147,3 +155,41 @@ LOGGING = {
     # Django's own logger would print to a second console handler; let it reach the root one only.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
+
+# Content-Security-Policy (django-csp): our own files only, nothing inline, no frames, no plugins.
+# The admin of Django 5.2 needs nothing more (its scripts are static files reading data attributes),
+# so one policy covers reader pages and staff pages alike.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a row for one
+# username from one address, that pair is refused (429) for the cool-off; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# How many proxies in front of the site append the caller's address to X-Forwarded-For (0: none, the header
+# is the client's own word and ignored). Sign-in throttling counts failures per client address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "encyclopedia.middleware.client_ip"
+# A refused ``next`` after signing in (another site, say) lands on the admin index, not on a 404.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# A request for a host we do not serve is the client's mistake (or a scanner): one warning line, no traceback.
+LOGGING["filters"] = {"warning_without_traceback": {"()": "encyclopedia.log.WarningWithoutTraceback"}}
+LOGGING["loggers"]["django.security.DisallowedHost"] = {"filters": ["warning_without_traceback"]}

@@ -260,8 +260,9 @@ def test_hostile_queries_are_just_strings(client, library, query):
 
     assert response.status_code in {200, 400}
     assert suggestions.status_code in {200, 400}
-    assert suggestions["Content-Type"] == "application/json"
-    json.loads(suggestions.content)
+    if "\x00" not in query:  # an address with a NUL byte is refused site-wide, before the view (test_security)
+        assert suggestions["Content-Type"] == "application/json"
+        json.loads(suggestions.content)
     html = response.content.decode()
     for raw in ["<script>alert", "<img src=x", "\x00"]:
         assert raw not in html
@@ -282,7 +283,7 @@ def test_too_long_or_nul_queries_are_refused_with_a_message(client, library):
     nul = client.get(SEARCH_URL, {"q": "jm\x00ml"})
 
     assertContains(too_long, "at most 200 characters", status_code=400)
-    assertContains(nul, "Null characters are not allowed", status_code=400)
+    assertContains(nul, "This address cannot be read", status_code=400)  # refused site-wide, before the view
     assert client.get(SUGGEST_URL, {"q": "x" * 10_000}).status_code == 400
 
 

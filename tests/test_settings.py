@@ -47,6 +47,7 @@ def test_deploy_checks_pass_with_production_settings():
         "import sys; from django.core.management import execute_from_command_line;"
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
         **PRODUCTION_ENV,
+        DATABASE_URL="postgres://app:secret@db.internal:5432/encyclopedia",  # checks never connect
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

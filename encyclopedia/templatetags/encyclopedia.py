@@ -41,6 +41,12 @@ def email_address(value):
     return links.email_address(value)
 
 
+@register.filter
+def minutes(duration):
+    """A ``timedelta`` in whole minutes, rounded up: "wait 15 minutes", never "wait 0:15:00"."""
+    return -(-int(duration.total_seconds()) // 60)
+
+
 @register.inclusion_tag("includes/date.html")
 def date_tag(value):
     """A date as readers see it, "May 8, 2013", in a machine-readable <time>: ``{% date_tag entry.updated %}``."""

@@ -3,6 +3,9 @@
 Mark tests ``pytest.mark.browser`` and ``pytest.mark.django_db(transaction=True, serialized_rollback=True)``
 (the live server needs committed data; serialized rollback restores the migrations' seeded rows,
 such as roles and disclaimers, that the flush after each test would otherwise remove).
+
+Pages run under the site's real Content-Security-Policy header; any violation on any page of any
+browser context fails the test that caused it.
 """
 
 import os
@@ -36,6 +39,31 @@ PHONE = {"width": 360, "height": 740}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+# Reported by every page: the securitypolicyviolation event, and Chromium's console line for the same refusal.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) =>
+  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${location.href}`)
+);
+"""
+csp_violations = []
+
+
+def _watch_content_security_policy(context):
+    context.expose_function("reportCspViolation", lambda violation: csp_violations.append(violation))
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations():
+    csp_violations.clear()
+    yield
+    assert csp_violations == [], "pages broke the Content-Security-Policy:\n" + "\n".join(csp_violations)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
@@ -51,6 +79,15 @@ def browser():
         for alias, connection in current_connections.items():
             connections[alias] = connection
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        # Every context a test opens, here or in a test module, reports policy violations.
+        open_context = browser.new_context
+
+        def new_context(**options):
+            context = open_context(**options)
+            _watch_content_security_policy(context)
+            return context
+
+        browser.new_context = new_context
         yield browser
         browser.close()
 

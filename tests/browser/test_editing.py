@@ -9,6 +9,7 @@ from disorders import history
 from disorders.models import Disorder
 from tests.browser.conftest import DESKTOP
 from tests.conftest import make_staff
+from tests.factories import make_classification
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -159,3 +160,20 @@ def test_compare_of_text_and_rows_reads_for_people(live_server, entry, open_as, 
     assert page.get_by_text("Resource removed: Rare Cancer Alliance").is_visible()
     screenshot(page, "editing-compare-text")
     assert_accessible(page)
+
+
+def test_the_admins_scripts_work_under_the_content_security_policy(live_server, entry, open_as):
+    # The conftest fails the test on any policy violation; here each kind of admin script is made to run.
+    make_classification("Rare hematologic diseases")
+    page = open_as("rita", "Reviewers")
+    response = page.goto(live_server.url + reverse("admin:disorders_disorder_add"))
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+    page.locator("#id_title").press_sequentially("Examplitis Syndrome")  # prepopulate.js fills the address
+    expect(page.locator("#id_slug")).to_have_value("examplitis-syndrome")
+    page.locator("#id_classifications").locator("xpath=..").locator(".select2-selection").click()  # select2
+    page.locator(".select2-search__field").fill("hemato")
+    expect(page.get_by_role("option", name="Rare hematologic diseases")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name="Today").first.click()  # calendar shortcuts
+    expect(page.locator("#id_next_review_due")).not_to_have_value("")
