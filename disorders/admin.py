@@ -23,6 +23,7 @@ from disorders.models import (
     Code,
     Disclaimer,
     Disorder,
+    DisorderResource,
     DisorderSource,
     RetiredCode,
     Section,
@@ -30,9 +31,8 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from resources.admin import URLS_ASSUME_HTTPS
 
-# Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
-URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 # Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
 ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
 # When a review sets no later date, the next one falls due this long after it.
@@ -80,6 +80,13 @@ class DisorderSourceInline(EntryPartInline, admin.StackedInline):
         "disclaimer",
         "acknowledgement",
     ]
+
+
+class DisorderResourceInline(EntryPartInline, admin.TabularInline):
+    model = DisorderResource
+    fields = ["organization", "position"]
+    autocomplete_fields = ["organization"]
+    verbose_name_plural = "Resources (support organizations, in display order)"
 
 
 def apply_review(disorder, user):
@@ -143,8 +150,14 @@ class DisorderAdmin(admin.ModelAdmin):
         ("Review", {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due"]}),
         ("Dates", {"fields": ["published_at", "content_changed_at", "version", "created_at", "updated_at"]}),
     ]
-    # Organizations are attached by resources.admin so that imports run resources → disorders only.
-    inlines = [SynonymInline, SubdivisionInline, SectionInline, CodeInline, DisorderSourceInline]
+    inlines = [
+        SynonymInline,
+        SubdivisionInline,
+        SectionInline,
+        CodeInline,
+        DisorderSourceInline,
+        DisorderResourceInline,
+    ]
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
     actions = ["mark_reviewed"]
 

@@ -1,7 +1,7 @@
 """Update history of entries: one django-reversion revision per save of a whole entry.
 
 A revision holds the Disorder and every row it owns (its *parts*: synonyms, subdivisions,
-sections, codes, sources and, registered by the resources app, resource links), with who
+sections, codes, sources and resource links), with who
 saved it, when and why. Shared rows (organizations, classifications, sources) are never
 stored or rolled back here; an entry's revision only records which of them it pointed at.
 
@@ -43,6 +43,7 @@ from disorders.models import (
     Classification,
     Code,
     Disorder,
+    DisorderResource,
     DisorderSource,
     PreviousSlug,
     Section,
@@ -116,6 +117,10 @@ def register_entry():
         "attributions",
         name_fields=["source", "reference"],
         describe=lambda row: " — ".join(filter(None, [row.text("source"), row.text("reference")])),
+    )
+    # The entry's list of organizations is part of its history; the organizations themselves are shared.
+    register_part(
+        DisorderResource, "resources", name_fields=["organization"], describe=lambda row: row.text("organization")
     )
 
 

@@ -1,12 +1,12 @@
 """A disorder entry and everything one entry owns.
 
 Shared things (sources, classification nodes) live here too because entries
-point at them; organizations live in the ``resources`` app, which points here.
+point at them. Organizations live in the ``resources`` app, which stands alone:
+an entry's list of them (DisorderResource) is the entry's own, so it lives here.
 """
 
 from urllib.parse import quote
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -16,6 +16,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
+
+from resources.models import Organization
 
 
 class Source(models.Model):
@@ -118,8 +120,6 @@ class DisorderQuerySet(models.QuerySet):
         A subdivision's own entry is marked ``linked_disorder_visible`` when it is in ``linkable``
         (the entries this reader may open), so only those are linked.
         """
-        # Looked up by name: the import arrow runs from resources to disorders, never back.
-        resource_link = apps.get_model("resources", "DisorderResource")
         subdivisions = Subdivision.objects.select_related("linked_disorder").annotate(
             linked_disorder_visible=models.Exists(linkable.filter(pk=models.OuterRef("linked_disorder")))
         )
@@ -131,7 +131,7 @@ class DisorderQuerySet(models.QuerySet):
             "codes",
             "classifications",
             models.Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
-            models.Prefetch("resources", queryset=resource_link.objects.select_related("organization")),
+            models.Prefetch("resources", queryset=DisorderResource.objects.select_related("organization")),
             "resources__organization__phones",
         )
 
@@ -381,6 +381,35 @@ class DisorderSource(models.Model):
         clash = DisorderSource.objects.filter(source=self.source_id, reference=self.reference).exclude(pk=self.pk)
         if clash.exists():
             raise ValidationError({"reference": "Another entry already has this source reference."})
+
+
+class DisorderResourceQuerySet(models.QuerySet):
+    def of_published(self):
+        """Links of the entries readers may see: an organization's page lists those (``resources`` cannot ask)."""
+        return self.filter(disorder__in=Disorder.objects.published())
+
+
+class DisorderResource(OrderedChild):
+    """An organization listed on an entry, in the editor's order; the organization itself is shared."""
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="resources")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disorder_links")
+
+    objects = DisorderResourceQuerySet.as_manager()
+
+    class Meta(OrderedChild.Meta):
+        verbose_name = "resource"
+        constraints = [models.UniqueConstraint(fields=["disorder", "organization"], name="resource_once_per_disorder")]
+
+    def __str__(self):
+        return f"{self.organization} for {self.disorder}"
+
+    def clean(self):
+        if not (self.disorder_id and self.organization_id):
+            return
+        clash = DisorderResource.objects.filter(disorder=self.disorder_id, organization=self.organization_id)
+        if clash.exclude(pk=self.pk).exists():
+            raise ValidationError({"organization": "This organization is already listed for the entry."})
 
 
 class Code(models.Model):

@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
-from disorders.admin import URLS_ASSUME_HTTPS, DisorderAdmin, EntryPartInline
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
+
+# Editors paste bare domains ("www.example.org"); assume https as Django 6 will.
+URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PhoneInline(admin.TabularInline):
@@ -39,14 +42,3 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="Entries", ordering="_entries")
     def entry_count(self, obj):
         return obj._entries
-
-
-class DisorderResourceInline(EntryPartInline, admin.TabularInline):
-    model = DisorderResource
-    fields = ["organization", "position"]
-    autocomplete_fields = ["organization"]
-    verbose_name_plural = "Resources (support organizations, in display order)"
-
-
-# Declared here rather than in disorders.admin: the import arrow runs resources → disorders only.
-DisorderAdmin.inlines = [*DisorderAdmin.inlines, DisorderResourceInline]

@@ -13,9 +13,9 @@ from reversion.models import Revision, Version
 
 from disorders import history
 from disorders.importers.nord import load_abstracts
-from disorders.models import Disorder, PreviousSlug, Section, Synonym
+from disorders.models import Disorder, DisorderResource, PreviousSlug, Section, Synonym
 from disorders.signals import entry_saved
-from resources.models import DisorderResource, Organization
+from resources.models import Organization
 from tests.admin_forms import add_row, errors_of, open_entry, row_index, save_entry
 from tests.conftest import DEMO_NORD_DIR, make_staff
 from tests.factories import make_disorder

@@ -40,10 +40,17 @@ from django.utils.text import slugify
 
 from disorders import history
 from disorders.importers import TitlesByAction, same_text, unique_slug
-from disorders.models import Disorder, DisorderSource, PreviousSlug, Section, Source, Subdivision, Synonym
-
-# The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
-from resources.models import DisorderResource, Organization, Phone
+from disorders.models import (
+    Disorder,
+    DisorderResource,
+    DisorderSource,
+    PreviousSlug,
+    Section,
+    Source,
+    Subdivision,
+    Synonym,
+)
+from resources.models import Organization, Phone
 
 NORD_SLUG = "nord"
 NORD_NAME = "National Organization for Rare Disorders, Inc."
