@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from disorders import history
+from disorders import admin_diff, history
 from disorders.importers.nord import load_abstracts
 from disorders.models import Disorder, DisorderResource, PreviousSlug, Section, Synonym
 from disorders.signals import entry_saved
@@ -364,7 +364,7 @@ def test_compare_of_revisions_of_another_entry_is_not_found(editor_client, jmml)
 
 
 def test_word_diff_marks_only_changed_words_and_escapes():
-    old, new = history.word_diff("a <b> c d", "a <b> x d")
+    old, new = admin_diff.word_diff("a <b> c d", "a <b> x d")
     assert old == "a &lt;b&gt; <del>c</del> d"
     assert new == "a &lt;b&gt; <ins>x</ins> d"
 
