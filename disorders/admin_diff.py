@@ -104,10 +104,6 @@ class Comparison:
     def is_empty(self):
         return not (self.fields or self.parts)
 
-    @property
-    def row_changes(self):
-        return [row for part in self.parts for row in part.rows]
-
 
 def _is_text(model, field_name):
     model_field = model._meta.get_field(field_name)

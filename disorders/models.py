@@ -224,10 +224,6 @@ class Disorder(models.Model):
         if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
             raise ValidationError({"next_review_due": "The next review must fall after the last review."})
 
-    @property
-    def is_public(self):
-        return self.status == self.Status.PUBLISHED and self.published_at is not None
-
 
 class PreviousSlug(models.Model):
     """An address an entry had before; it redirects to the entry."""
@@ -245,6 +241,30 @@ class PreviousSlug(models.Model):
 
     def get_absolute_url(self):
         return self.disorder.get_absolute_url()
+
+
+class EntryRevision(models.Model):
+    """What the history asks of one revision of an entry, in columns: reversion keeps the entry as serialized text.
+
+    Written with the revision by ``disorders.history.recording`` (reversion's revision metadata).
+    """
+
+    revision = models.OneToOneField(
+        "reversion.Revision", primary_key=True, on_delete=models.CASCADE, related_name="entry_revision"
+    )
+    # No database constraint: the history of a deleted entry stays, to recover it from.
+    disorder = models.ForeignKey(
+        Disorder, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entry_revisions"
+    )
+    content_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The entry's content_changed_at as this revision recorded it."
+    )
+
+    class Meta:
+        ordering = ["-revision"]
+
+    def __str__(self):
+        return f"Revision {self.revision_id} of entry {self.disorder_id}"
 
 
 class OrderedChild(models.Model):

@@ -1,5 +1,6 @@
 """Migrations that move data: run them against rows written the old way and check nothing is lost."""
 
+import datetime
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from disorders import history
-from disorders.models import Disorder, DisorderResource
+from disorders.models import Disorder, DisorderResource, EntryRevision
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -86,3 +87,31 @@ def test_moving_resource_links_to_disorders_keeps_rows_permissions_and_their_his
         .exists()
     )
     assert not ContentType.objects.filter(app_label="resources", model="disorderresource").exists()
+
+
+def test_entry_revisions_are_filled_from_the_revisions_recorded_before(latest_after):
+    old = migrate([("disorders", "0006_disorderresource")])
+    disorder = old.get_model("disorders", "Disorder").objects.create(
+        title="Old Entry", slug="old-entry", content_changed_at=datetime.datetime(2024, 3, 15, tzinfo=datetime.UTC)
+    )
+    entry_type = old.get_model("contenttypes", "ContentType").objects.get(app_label="disorders", model="disorder")
+    revisions = old.get_model("reversion", "Revision").objects
+    versions = old.get_model("reversion", "Version").objects
+    for day, stamp in [(1, "2019-05-01T10:00:00Z"), (2, "2024-03-15T00:00:00Z")]:
+        revision = revisions.create(date_created=datetime.datetime(2024, 3, day, tzinfo=datetime.UTC))
+        fields = {"title": "Old Entry", "slug": "old-entry", "content_changed_at": stamp}
+        versions.create(
+            revision=revision,
+            object_id=str(disorder.pk),
+            content_type=entry_type,
+            db="default",
+            format="json",
+            serialized_data=json.dumps([{"model": "disorders.disorder", "pk": disorder.pk, "fields": fields}]),
+            object_repr="Old Entry",
+        )
+
+    migrate()
+
+    stamps = EntryRevision.objects.filter(disorder=disorder.pk).values_list("content_changed_at", flat=True)
+    assert sorted(stamp.year for stamp in stamps) == [2019, 2024]
+    assert history.revision_years(Disorder.objects.get(pk=disorder.pk)) == [2024, 2019]

@@ -3,19 +3,11 @@
 import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import models
 from django.db.models import F, OuterRef
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from reversion.models import Version
 
 from disorders.history.snapshots import current_snapshot, entry_versions, latest_revision, load_snapshots
-from disorders.models import (
-    Disorder,
-    PreviousSlug,
-)
+from disorders.models import Disorder, EntryRevision, PreviousSlug
 from disorders.signals import entry_saved
 
 BASELINE_COMMENT = "The entry as it stood before its update history was recorded"
@@ -43,10 +35,7 @@ def ensure_baseline(disorder):
     if entry_versions(disorder.pk).exists():
         return
     stored = Disorder.objects.get(pk=disorder.pk)
-    with reversion.create_revision(manage_manually=True):
-        reversion.set_comment(BASELINE_COMMENT)
-        reversion.set_date_created(stored.content_changed_at or stored.updated_at)
-        reversion.add_to_revision(stored)
+    _save_revision(stored, date=stored.content_changed_at or stored.updated_at, comment=BASELINE_COMMENT)
 
 
 def record_revision(disorder, *, user=None, comment="", force=False):
@@ -74,15 +63,21 @@ def record_revision(disorder, *, user=None, comment="", force=False):
         Disorder.objects.filter(pk=disorder.pk).update(**changes)
         _keep_retired_slug(disorder.pk, old, new)
         stored = Disorder.objects.get(pk=disorder.pk)
-        with reversion.create_revision(manage_manually=True):
-            reversion.set_user(user)
-            reversion.set_comment(comment)
-            reversion.set_date_created(now)
-            reversion.add_to_revision(stored)
+        _save_revision(stored, date=now, user=user, comment=comment)
         disorder.version, disorder.content_changed_at = stored.version, stored.content_changed_at
         revision = latest_revision(disorder)
     entry_saved.send(sender=Disorder, disorder=disorder)
     return revision
+
+
+def _save_revision(stored, *, date, user=None, comment=""):
+    """One revision of the entry ``stored`` (as just read back) and every part it follows."""
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.set_date_created(date)
+        reversion.add_to_revision(stored)
+        reversion.add_meta(EntryRevision, disorder=stored, content_changed_at=stored.content_changed_at)
 
 
 def _keep_retired_slug(disorder_pk, old, new):
@@ -98,11 +93,8 @@ def content_change_stamps():
 
     An expression, so the public page can fetch it with the entry itself instead of a query of its own.
     """
-    versions = Version.objects.get_for_model(Disorder).filter(object_id=Cast(OuterRef("pk"), models.CharField()))
-    stamps = versions.annotate(data=Cast("serialized_data", models.JSONField())).annotate(
-        stamp=KT("data__0__fields__content_changed_at")
-    )
-    return ArraySubquery(stamps.order_by().values("stamp").distinct())
+    stamps = EntryRevision.objects.filter(disorder=OuterRef("pk")).order_by().values("content_changed_at")
+    return ArraySubquery(stamps.distinct())
 
 
 def revision_years(disorder):
@@ -122,7 +114,5 @@ def revision_years(disorder):
             .values_list("stamps", flat=True)
             .get()
         )
-    moments = [parse_datetime(stamp) for stamp in stamps if stamp]
-    if disorder.content_changed_at:
-        moments.append(disorder.content_changed_at)
+    moments = [*stamps, disorder.content_changed_at]
     return sorted({timezone.localtime(moment).year for moment in moments if moment}, reverse=True)

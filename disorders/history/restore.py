@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from reversion.models import Revision, Version
 
 from disorders.history.recording import record_revision
-from disorders.history.registry import OWNER_FIELD, entry_parts
+from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, entry_parts
 from disorders.history.snapshots import Names, RowReader, entry_versions, load_snapshots, serialized
 from disorders.models import (
     Classification,
@@ -24,10 +24,6 @@ class StaleEntry(Exception):
 class RevertResult:
     revision: Revision | None  # the new revision; None when the entry already matched
     notes: list[str]  # what could not be restored exactly as it was
-
-
-# The Disorder's own fields a revert restores; status, publication and review fields are never touched.
-RESTORED_FIELDS = ("title", "slug", "summary", "prevalence", "age_of_onset", "inheritance")
 
 
 def _instance(model, pk, fields):
@@ -54,7 +50,10 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
             raise ValueError(f"Revision {revision.pk} does not hold {locked}.")
         notes = []
         stored = _instance(Disorder, locked.pk, target.entry)
-        for name in RESTORED_FIELDS:
+        # Content only: status, publication and review fields are never touched; classifications come with the rows.
+        for name in CONTENT_FIELDS:
+            if Disorder._meta.get_field(name).many_to_many:
+                continue
             value = getattr(stored.object, name)
             if name == "slug" and value != locked.slug and _slug_owner(value, locked.pk):
                 notes.append(f"The web address “{value}” now belongs to another entry; the current one was kept.")
