@@ -15,9 +15,8 @@ from pathlib import Path
 
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
 from disorders.models import Classification, Disclaimer, Disorder, Section
-from encyclopedia.markup import plain_text
+from encyclopedia.markup import paragraphs, plain_text
 from encyclopedia.reader_pages import absolute_url
-from encyclopedia.templatetags.encyclopedia import paragraphs
 from resources.models import Phone
 
 CHUNK_SIZE = 500  # entries fetched (with their prefetched rows) per round trip when exporting all

@@ -17,7 +17,10 @@ from django.db.models.functions import Left, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from encyclopedia.markup import plain_text
 from resources.models import Organization
+
+DESCRIPTION_LENGTH = 160  # what search engines show of a meta description
 
 
 class Source(models.Model):
@@ -215,6 +218,14 @@ class Disorder(models.Model):
 
     def get_absolute_url(self):
         return reverse("disorders:detail", kwargs={"slug": self.slug})
+
+    @property
+    def description(self):
+        """The summary, else the start of the first section: what link previews, search results and the feed show."""
+        if self.summary:
+            return plain_text(self.summary, DESCRIPTION_LENGTH)
+        first_section = next(iter(self.sections.all()), None)
+        return plain_text(first_section.body, DESCRIPTION_LENGTH) if first_section else ""
 
     def clean(self):
         if self.title is not None and not self.title.strip():
