@@ -12,11 +12,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
-from disorders.history.registry import HIDDEN_FIELDS, OWNER_FIELD, EntryPart, entry_parts
+from disorders.history.registry import HIDDEN_FIELDS, OWNER_FIELD, PARTS, EntryPart
 from disorders.history.snapshots import Names, RowReader, Snapshot, display
-from disorders.models import (
-    Disorder,
-)
+from disorders.models import Disorder
 
 # A word with the spaces after it; leading spaces of a text are a token of their own.
 _TOKEN = re.compile(r"^\s+|\S+\s*")
@@ -138,7 +136,7 @@ def compare(old, new):
         if _is_change(old.entry.get(name), new.entry.get(name))
     ]
     parts = []
-    for part in entry_parts():
+    for part in PARTS:
         rows = _row_changes(part, old.rows_of(part.name), new.rows_of(part.name), names)
         if rows:
             parts.append(PartChanges(part=part, rows=rows))
@@ -195,7 +193,7 @@ def changed_labels(old, new):
         for name in _known_fields(Disorder, new.entry)
         if name not in HIDDEN_FIELDS and _is_change(old.entry.get(name), new.entry.get(name))
     ]
-    labels += [part.plural_label for part in entry_parts() if old.rows_of(part.name) != new.rows_of(part.name)]
+    labels += [part.plural_label for part in PARTS if old.rows_of(part.name) != new.rows_of(part.name)]
     return labels
 
 

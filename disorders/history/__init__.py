@@ -27,6 +27,7 @@ from disorders.history.recording import (
     record_revision,
     revision_years,
     system_user,
+    user_label,
 )
 from disorders.history.registry import CONTENT_FIELDS, register_entry
 from disorders.history.restore import (
@@ -44,7 +45,6 @@ from disorders.history.snapshots import (
     entry_versions,
     latest_revision,
     load_snapshots,
-    user_label,
     with_previous_revision,
 )
 

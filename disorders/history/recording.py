@@ -25,6 +25,13 @@ def system_user():
     return user
 
 
+def user_label(user):
+    """Who saved a revision, as people read it."""
+    if user is None:
+        return "Unknown"
+    return user.get_full_name() or user.get_username()
+
+
 def ensure_baseline(disorder):
     """Record the entry as it stands now if it has no revision yet, so the next save has something to compare with.
 

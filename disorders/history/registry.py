@@ -8,15 +8,7 @@ import reversion
 from django.db import models
 from django.utils.text import capfirst
 
-from disorders.models import (
-    Code,
-    Disorder,
-    DisorderResource,
-    DisorderSource,
-    Section,
-    Subdivision,
-    Synonym,
-)
+from disorders.models import Code, Disorder, DisorderResource, DisorderSource, Section, Subdivision, Synonym
 
 if TYPE_CHECKING:
     from disorders.history.snapshots import RowReader
@@ -49,47 +41,41 @@ class EntryPart:
         return capfirst(self.model._meta.verbose_name_plural)
 
 
-_parts: dict[str, EntryPart] = {}
-
-
-def register_part(model, name, *, name_fields, describe):
-    """Version ``model`` as part of every entry (its foreign key ``disorder``, related name ``name``)."""
-    if not reversion.is_registered(model):
-        reversion.register(model)
-    _parts[name] = EntryPart(name=name, model=model, name_fields=tuple(name_fields), describe=describe)
-    # The Disorder follows its parts; registration is fixed at register() time, so register it again.
-    if reversion.is_registered(Disorder):
-        reversion.unregister(Disorder)
-    reversion.register(Disorder, exclude=UNVERSIONED_FIELDS, follow=list(_parts))
+# The rows one entry owns, in the order the history lists them. Shared rows (organizations, sources,
+# classifications) are not parts: an entry's revision only records which of them it points at.
+PARTS = (
+    EntryPart(name="synonyms", model=Synonym, name_fields=("name",), describe=lambda row: row.text("name")),
+    EntryPart(name="subdivisions", model=Subdivision, name_fields=("name",), describe=lambda row: row.text("name")),
+    EntryPart(
+        name="sections",
+        model=Section,
+        name_fields=("heading", "kind"),
+        describe=lambda row: row.text("heading") or row.text("kind"),
+    ),
+    EntryPart(
+        name="codes",
+        model=Code,
+        name_fields=("system", "value"),
+        describe=lambda row: f"{row.raw('system')} {row.raw('value')}",
+    ),
+    EntryPart(
+        name="attributions",
+        model=DisorderSource,
+        name_fields=("source", "reference"),
+        describe=lambda row: " — ".join(filter(None, [row.text("source"), row.text("reference")])),
+    ),
+    # The entry's list of organizations is part of its history; the organizations themselves are shared.
+    EntryPart(
+        name="resources",
+        model=DisorderResource,
+        name_fields=("organization",),
+        describe=lambda row: row.text("organization"),
+    ),
+)
 
 
 def register_entry():
-    """Register the Disorder and the parts this app owns (called from ``DisordersConfig.ready``)."""
-    register_part(Synonym, "synonyms", name_fields=["name"], describe=lambda row: row.text("name"))
-    register_part(Subdivision, "subdivisions", name_fields=["name"], describe=lambda row: row.text("name"))
-    register_part(
-        Section,
-        "sections",
-        name_fields=["heading", "kind"],
-        describe=lambda row: row.text("heading") or row.text("kind"),
-    )
-    register_part(
-        Code,
-        "codes",
-        name_fields=["system", "value"],
-        describe=lambda row: f"{row.raw('system')} {row.raw('value')}",
-    )
-    register_part(
-        DisorderSource,
-        "attributions",
-        name_fields=["source", "reference"],
-        describe=lambda row: " — ".join(filter(None, [row.text("source"), row.text("reference")])),
-    )
-    # The entry's list of organizations is part of its history; the organizations themselves are shared.
-    register_part(
-        DisorderResource, "resources", name_fields=["organization"], describe=lambda row: row.text("organization")
-    )
-
-
-def entry_parts():
-    return list(_parts.values())
+    """Register the Disorder with reversion, following its parts (called from ``DisordersConfig.ready``)."""
+    for part in PARTS:
+        reversion.register(part.model)
+    reversion.register(Disorder, exclude=UNVERSIONED_FIELDS, follow=[part.name for part in PARTS])

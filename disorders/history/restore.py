@@ -8,12 +8,9 @@ from django.db import IntegrityError, transaction
 from reversion.models import Revision, Version
 
 from disorders.history.recording import record_revision
-from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, entry_parts
+from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, PARTS
 from disorders.history.snapshots import Names, RowReader, entry_versions, load_snapshots, serialized
-from disorders.models import (
-    Classification,
-    Disorder,
-)
+from disorders.models import Classification, Disorder
 
 
 class StaleEntry(Exception):
@@ -82,7 +79,7 @@ def _restore_parts(disorder, stored, target, notes):
         notes.append(f"{len(wanted) - len(existing)} classification(s) of that revision were deleted since.")
     disorder.classifications.set(existing)
     names = Names([target])
-    for part in entry_parts():
+    for part in PARTS:
         _restore_rows(disorder, part, target.rows_of(part.name), names, notes)
 
 

@@ -12,10 +12,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from reversion.models import Version
 
-from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, UNVERSIONED_FIELDS, entry_parts
-from disorders.models import (
-    Disorder,
-)
+from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, PARTS, UNVERSIONED_FIELDS
+from disorders.models import Disorder
 
 
 @dataclass
@@ -27,7 +25,7 @@ class Snapshot:
 
     def __post_init__(self):
         # Every part is present, empty or not, so that two snapshots compare equal when their rows do.
-        self.rows = {part.name: dict(self.rows.get(part.name, {})) for part in entry_parts()}
+        self.rows = {part.name: dict(self.rows.get(part.name, {})) for part in PARTS}
 
     @property
     def content(self):
@@ -56,13 +54,13 @@ def serialized(obj, fields=None):
 def current_snapshot(disorder):
     """The entry as the database holds it now."""
     stored = Disorder.objects.get(pk=disorder.pk)
-    rows = {part.name: {row.pk: serialized(row) for row in getattr(stored, part.name).all()} for part in entry_parts()}
+    rows = {part.name: {row.pk: serialized(row) for row in getattr(stored, part.name).all()} for part in PARTS}
     return Snapshot(entry=serialized(stored, _entry_fields()), rows=rows)
 
 
 def load_snapshots(revision_ids, disorder_pk=None):
     """``{revision id: Snapshot}`` of the entry in each revision (``disorder_pk``, or the one each holds); one query."""
-    labels = {part.model._meta.label_lower: part.name for part in entry_parts()}
+    labels = {part.model._meta.label_lower: part.name for part in PARTS}
     entry_label = Disorder._meta.label_lower
     entries, rows = {}, {}
     versions = Version.objects.filter(revision_id__in=list(revision_ids)).only("revision_id", "serialized_data")
@@ -111,7 +109,7 @@ class Names:
         wanted = {}
         for snapshot in snapshots:
             self._collect(Disorder, [snapshot.entry], wanted)
-            for part in entry_parts():
+            for part in PARTS:
                 self._collect(part.model, snapshot.rows_of(part.name).values(), wanted)
         self.names = {
             model: {obj.pk: str(obj) for obj in model._base_manager.filter(pk__in=pks)} for model, pks in wanted.items()
@@ -163,9 +161,3 @@ class RowReader:
 
     def text(self, name):
         return display(self.model, name, self.fields.get(name), self.names)
-
-
-def user_label(user):
-    if user is None:
-        return "Unknown"
-    return user.get_full_name() or user.get_username()
