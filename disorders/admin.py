@@ -22,6 +22,7 @@ from disorders.models import (
     Code,
     Disclaimer,
     Disorder,
+    DisorderResource,
     DisorderSource,
     RetiredCode,
     Section,
@@ -81,6 +82,13 @@ class DisorderSourceInline(EntryPartInline, admin.StackedInline):
     ]
 
 
+class DisorderResourceInline(EntryPartInline, admin.TabularInline):
+    model = DisorderResource
+    fields = ["organization", "position"]
+    autocomplete_fields = ["organization"]
+    verbose_name_plural = "Resources (support organizations, in display order)"
+
+
 def apply_review(disorder, user):
     """Record a review today by ``user``; unless a later date is set, the next one falls due a year on."""
     today = timezone.localdate()
@@ -137,8 +145,14 @@ class DisorderAdmin(admin.ModelAdmin):
         ("Review", {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due"]}),
         ("Dates", {"fields": ["published_at", "content_changed_at", "version", "created_at", "updated_at"]}),
     ]
-    # Organizations are attached by resources.admin so that imports run resources → disorders only.
-    inlines = [SynonymInline, SubdivisionInline, SectionInline, CodeInline, DisorderSourceInline]
+    inlines = [
+        SynonymInline,
+        SubdivisionInline,
+        SectionInline,
+        CodeInline,
+        DisorderSourceInline,
+        DisorderResourceInline,
+    ]
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
     actions = ["mark_reviewed"]
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.generic import ListView, TemplateView
 
-from disorders import history
+from disorders import admin_diff, history
 from disorders.models import Disorder
 from encyclopedia.query_params import query_int
 
@@ -130,7 +130,7 @@ def history_lines(versions):
     for version in versions:
         previous = snapshots.get(version.previous_revision_id)
         current = snapshots.get(version.revision_id)
-        changed = history.changed_labels(previous, current) if previous and current else []
+        changed = admin_diff.changed_labels(previous, current) if previous and current else []
         lines.append(HistoryLine(version=version, previous_revision_id=version.previous_revision_id, changed=changed))
     return lines
 
@@ -172,7 +172,7 @@ class RevisionView(EntryPageMixin, TemplateView):
             here=f"Revision {version.revision_id}",
             previous_revision_id=ids[position - 1] if position else None,
             latest_revision_id=ids[-1],
-            contents=history.describe_snapshot(snapshot),
+            contents=admin_diff.describe_snapshot(snapshot),
             **kwargs,
         )
 
@@ -239,7 +239,7 @@ class CompareView(EntryPageMixin, TemplateView):
                 old_heading=revision_heading(revisions[older]),
                 new_heading=revision_heading(revisions[newer]),
                 latest_revision_id=ids[-1],
-                comparison=history.compare(snapshots[older], snapshots[newer]),
+                comparison=admin_diff.compare(snapshots[older], snapshots[newer]),
                 form=CompareForm(
                     initial={"from_revision": older, "to_revision": newer},
                     revisions=sorted(revisions.values(), key=lambda revision: -revision.pk),
@@ -271,7 +271,7 @@ class RevertView(EntryPageMixin, TemplateView):
             revision=version.revision,
             who=history.user_label(version.revision.user),
             here="Revert",
-            comparison=history.compare(current, target),
+            comparison=admin_diff.compare(current, target),
             expected_version=Disorder.objects.values_list("version", flat=True).get(pk=self.disorder.pk),
             **kwargs,
         )
@@ -500,7 +500,7 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
             "who": history.user_label(version.revision.user),
             "was_published": snapshot.entry.get("status") == Disorder.Status.PUBLISHED,
             "refusal": history.recovery_refusal(int(version.object_id), snapshot),
-            "contents": history.describe_snapshot(snapshot),
+            "contents": admin_diff.describe_snapshot(snapshot),
         }
         return super().get_context_data(**{**context, **kwargs})
 

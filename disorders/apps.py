@@ -9,5 +9,5 @@ class DisordersConfig(AppConfig):
         # search is imported for its receivers: it connects the search index to entry_saved.
         from disorders import history, search  # noqa: F401
 
-        # One revision holds an entry and every row it owns (resources.apps adds the resource links).
+        # One revision holds an entry and every row it owns.
         history.register_entry()

@@ -16,15 +16,15 @@ from pathlib import Path
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
 from disorders.models import Classification, Disclaimer, Disorder, Section
 from encyclopedia.links import email_address, web_address
-from encyclopedia.markup import plain_text
+from encyclopedia.markup import paragraphs, plain_text
 from encyclopedia.reader_pages import absolute_url
-from encyclopedia.templatetags.encyclopedia import paragraphs
+from resources.models import Phone
 
 CHUNK_SIZE = 500  # entries fetched (with their prefetched rows) per round trip when exporting all
 FORMATS = {"json": ".json", "nord": ".txt"}
 
 # The layout's line labels for each Phone.Kind; NORD prints toll-free numbers as "Tel:".
-_PHONE_LABELS = {"tel": "Tel", "toll_free": "Tel", "fax": "Fax", "tdd": "TDD"}
+_PHONE_LABELS = {Phone.Kind.TEL: "Tel", Phone.Kind.TOLL_FREE: "Tel", Phone.Kind.FAX: "Fax", Phone.Kind.TDD: "TDD"}
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?P<text>.+?)\s*#*$")
 _MARKDOWN_BULLET = re.compile(r"^[-*+]\s+(?P<item>.+)$")
 _COPYRIGHT = re.compile(r"^(?:copyright|©)", re.IGNORECASE)

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from disorders.models import Disorder, Section
-from disorders.views import DisorderDetailView
 from encyclopedia.reader_pages import absolute_url
 
 
@@ -45,7 +44,7 @@ class UpdatesFeed(Feed):
         return disorder.title
 
     def item_description(self, disorder):
-        return DisorderDetailView.get_description(disorder)
+        return disorder.description
 
     def item_link(self, disorder):
         return absolute_url(disorder.get_absolute_url())

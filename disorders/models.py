@@ -1,12 +1,12 @@
 """A disorder entry and everything one entry owns.
 
 Shared things (sources, classification nodes) live here too because entries
-point at them; organizations live in the ``resources`` app, which points here.
+point at them. Organizations live in the ``resources`` app, which stands alone:
+an entry's list of them (DisorderResource) is the entry's own, so it lives here.
 """
 
 from urllib.parse import quote
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -21,7 +21,10 @@ from tree_queries.models import TreeNode
 from tree_queries.query import TreeQuerySet
 
 from encyclopedia.links import validate_web_url
-from encyclopedia.markup import MAX_CHARS
+from encyclopedia.markup import MAX_CHARS, plain_text
+from resources.models import Organization
+
+DESCRIPTION_LENGTH = 160  # what search engines show of a meta description
 
 
 class Source(models.Model):
@@ -155,8 +158,6 @@ class DisorderQuerySet(models.QuerySet):
         A subdivision's own entry is marked ``linked_disorder_visible`` when it is in ``linkable``
         (the entries this reader may open), so only those are linked.
         """
-        # Looked up by name: the import arrow runs from resources to disorders, never back.
-        resource_link = apps.get_model("resources", "DisorderResource")
         subdivisions = Subdivision.objects.select_related("linked_disorder").annotate(
             linked_disorder_visible=models.Exists(linkable.filter(pk=models.OuterRef("linked_disorder")))
         )
@@ -168,7 +169,7 @@ class DisorderQuerySet(models.QuerySet):
             "codes",
             "classifications",
             models.Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
-            models.Prefetch("resources", queryset=resource_link.objects.select_related("organization")),
+            models.Prefetch("resources", queryset=DisorderResource.objects.select_related("organization")),
             "resources__organization__phones",
         )
 
@@ -253,6 +254,14 @@ class Disorder(models.Model):
     def get_absolute_url(self):
         return reverse("disorders:detail", kwargs={"slug": self.slug})
 
+    @property
+    def description(self):
+        """The summary, else the start of the first section: what link previews, search results and the feed show."""
+        if self.summary:
+            return plain_text(self.summary, DESCRIPTION_LENGTH)
+        first_section = next(iter(self.sections.all()), None)
+        return plain_text(first_section.body, DESCRIPTION_LENGTH) if first_section else ""
+
     def clean(self):
         if self.title is not None and not self.title.strip():
             raise ValidationError({"title": "An entry needs a title."})
@@ -265,10 +274,6 @@ class Disorder(models.Model):
             )
         if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
             raise ValidationError({"next_review_due": "The next review must fall after the last review."})
-
-    @property
-    def is_public(self):
-        return self.status == self.Status.PUBLISHED and self.published_at is not None
 
 
 class PreviousSlug(models.Model):
@@ -287,6 +292,30 @@ class PreviousSlug(models.Model):
 
     def get_absolute_url(self):
         return self.disorder.get_absolute_url()
+
+
+class EntryRevision(models.Model):
+    """What the history asks of one revision of an entry, in columns: reversion keeps the entry as serialized text.
+
+    Written with the revision by ``disorders.history.recording`` (reversion's revision metadata).
+    """
+
+    revision = models.OneToOneField(
+        "reversion.Revision", primary_key=True, on_delete=models.CASCADE, related_name="entry_revision"
+    )
+    # No database constraint: the history of a deleted entry stays, to recover it from.
+    disorder = models.ForeignKey(
+        Disorder, on_delete=models.DO_NOTHING, db_constraint=False, related_name="entry_revisions"
+    )
+    content_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The entry's content_changed_at as this revision recorded it."
+    )
+
+    class Meta:
+        ordering = ["-revision"]
+
+    def __str__(self):
+        return f"Revision {self.revision_id} of entry {self.disorder_id}"
 
 
 class OrderedChild(models.Model):
@@ -429,6 +458,35 @@ class DisorderSource(models.Model):
         clash = DisorderSource.objects.filter(source=self.source_id, reference=self.reference).exclude(pk=self.pk)
         if clash.exists():
             raise ValidationError({"reference": "Another entry already has this source reference."})
+
+
+class DisorderResourceQuerySet(models.QuerySet):
+    def of_published(self):
+        """Links of the entries readers may see: an organization's page lists those (``resources`` cannot ask)."""
+        return self.filter(disorder__in=Disorder.objects.published())
+
+
+class DisorderResource(OrderedChild):
+    """An organization listed on an entry, in the editor's order; the organization itself is shared."""
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="resources")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disorder_links")
+
+    objects = DisorderResourceQuerySet.as_manager()
+
+    class Meta(OrderedChild.Meta):
+        verbose_name = "resource"
+        constraints = [models.UniqueConstraint(fields=["disorder", "organization"], name="resource_once_per_disorder")]
+
+    def __str__(self):
+        return f"{self.organization} for {self.disorder}"
+
+    def clean(self):
+        if not (self.disorder_id and self.organization_id):
+            return
+        clash = DisorderResource.objects.filter(disorder=self.disorder_id, organization=self.organization_id)
+        if clash.exclude(pk=self.pk).exists():
+            raise ValidationError({"organization": "This organization is already listed for the entry."})
 
 
 class Code(models.Model):

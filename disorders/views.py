@@ -2,11 +2,11 @@ import string
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, search
 from disorders.export import entry_as_dict, export_queryset
@@ -19,10 +19,7 @@ from disorders.models import (
     DisorderName,
     RetiredCode,
 )
-from encyclopedia.markup import plain_text
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
-
-DESCRIPTION_LENGTH = 160  # what search engines show of a meta description
 
 
 class DisorderDetailView(ReaderCacheMixin, DetailView):
@@ -60,19 +57,11 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             attributions=attributions,
             complete_reports=[attribution for attribution in attributions if attribution.complete_report],
             source_disclaimers=[attribution for attribution in attributions if attribution.disclaimer],
-            description=self.get_description(disorder),
+            description=disorder.description,
             revision_years=history.revision_years(disorder),
         )
         context["structured_data"] = self.get_structured_data(disorder, context["description"])
         return context
-
-    @staticmethod
-    def get_description(disorder):
-        """The summary, else the start of the first section: what link previews and search results show."""
-        if disorder.summary:
-            return plain_text(disorder.summary, DESCRIPTION_LENGTH)
-        first_section = next(iter(disorder.sections.all()), None)
-        return plain_text(first_section.body, DESCRIPTION_LENGTH) if first_section else ""
 
     @staticmethod
     def get_structured_data(disorder, description):
@@ -284,3 +273,28 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(letter=self.letter, az_bar=az_bar(self.letter))
         return context
+
+
+class HomeView(ReaderCacheMixin, TemplateView):
+    """The search box, the A-Z bar, the classification trees and the entries updated last."""
+
+    template_name = "disorders/home.html"
+    recently_updated_count = 10
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = Disorder.objects.published().order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        context.update(
+            recently_updated=entries.only("title", "slug", "content_changed_at")[: self.recently_updated_count],
+            classification_roots=Classification.objects.filter(parent=None).only("name", "slug"),
+            az_bar=az_bar(),
+        )
+        return context
+
+
+class DisclaimersView(ReaderCacheMixin, ListView):
+    """``/disclaimers/``: the site-wide texts every entry points to."""
+
+    # The title notice is about one entry's title, so it is shown on entries only.
+    queryset = Disclaimer.objects.exclude(kind=Disclaimer.Kind.TITLE_NOTICE)
+    context_object_name = "disclaimers"

@@ -1,4 +1,4 @@
-"""Editor-written Markdown to safe HTML, in one place for templates and views."""
+"""Editor-written text for readers: Markdown to safe HTML, plain text and paragraphs, for templates and exports."""
 
 import html
 import re
@@ -101,3 +101,8 @@ def plain_text(text, max_chars=None):
         return flat
     cut = flat[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return f"{cut}…"
+
+
+def paragraphs(text):
+    """Plain text split into its non-empty lines, for sources that keep one paragraph per line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from disorders.admin_views import RecentChangesView, ReviewQueueView
 from disorders.sitemaps import ClassificationSitemap, DisorderSitemap
+from disorders.views import DisclaimersView, HomeView
 from encyclopedia import views
 from encyclopedia.reader_pages import reader_cache
 from encyclopedia.sitemaps import PagesSitemap
@@ -22,8 +23,8 @@ SITEMAPS = {
 }
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("disclaimers/", views.DisclaimersView.as_view(), name="disclaimers"),
+    path("", HomeView.as_view(), name="home"),
+    path("disclaimers/", DisclaimersView.as_view(), name="disclaimers"),
     path("sitemap.xml", reader_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("", include("disorders.urls")),

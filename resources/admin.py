@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from disorders.admin import DisorderAdmin, EntryPartInline
 from encyclopedia.links import URLS_ASSUME_HTTPS
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
 
 
 class PhoneInline(admin.TabularInline):
@@ -40,14 +39,3 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="Entries", ordering="_entries")
     def entry_count(self, obj):
         return obj._entries
-
-
-class DisorderResourceInline(EntryPartInline, admin.TabularInline):
-    model = DisorderResource
-    fields = ["organization", "position"]
-    autocomplete_fields = ["organization"]
-    verbose_name_plural = "Resources (support organizations, in display order)"
-
-
-# Declared here rather than in disorders.admin: the import arrow runs resources → disorders only.
-DisorderAdmin.inlines = [*DisorderAdmin.inlines, DisorderResourceInline]

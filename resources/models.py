@@ -1,8 +1,7 @@
-"""Organizations that help patients and families, and their link to entries.
+"""Organizations that help patients and families, with their phone numbers.
 
-Organizations are shared by many entries; an entry's list of them is the
-ordered DisorderResource link, edited on the entry so its history shows list
-changes without rewriting the shared organization.
+Organizations are shared by many entries and know nothing of them: an entry's
+list of organizations is its own ``disorders.DisorderResource`` rows.
 """
 
 from functools import cache, cached_property
@@ -15,7 +14,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from disorders.models import Disorder, OrderedChild
 from encyclopedia.links import validate_web_url
 
 
@@ -92,7 +90,7 @@ class Organization(models.Model):
         return lines
 
 
-class Phone(OrderedChild):
+class Phone(models.Model):
     class Kind(models.TextChoices):
         TEL = "tel", "Tel"
         TOLL_FREE = "toll_free", "Toll-free"
@@ -102,8 +100,10 @@ class Phone(OrderedChild):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="phones")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.TEL)
     number = models.CharField(max_length=40, help_text='As written, e.g. "(212)344-6633" or "41227912111".')
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
 
-    class Meta(OrderedChild.Meta):
+    class Meta:
+        ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "kind", "number"], name="phone_unique_per_organization"),
             models.CheckConstraint(condition=Q(number__regex=r"[0-9]"), name="phone_number_has_digit"),
@@ -139,22 +139,3 @@ class Phone(OrderedChild):
         return self.dialled is not None and (
             phonenumbers.number_type(self.dialled) == phonenumbers.PhoneNumberType.TOLL_FREE
         )
-
-
-class DisorderResource(OrderedChild):
-    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="resources")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disorder_links")
-
-    class Meta(OrderedChild.Meta):
-        verbose_name = "resource"
-        constraints = [models.UniqueConstraint(fields=["disorder", "organization"], name="resource_once_per_disorder")]
-
-    def __str__(self):
-        return f"{self.organization} for {self.disorder}"
-
-    def clean(self):
-        if not (self.disorder_id and self.organization_id):
-            return
-        clash = DisorderResource.objects.filter(disorder=self.disorder_id, organization=self.organization_id)
-        if clash.exclude(pk=self.pk).exists():
-            raise ValidationError({"organization": "This organization is already listed for the entry."})

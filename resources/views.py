@@ -1,6 +1,5 @@
 from django.views.generic import DetailView, ListView
 
-from disorders.models import Disorder
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin
 from resources.forms import OrganizationFilterForm
 from resources.models import Organization
@@ -36,6 +35,8 @@ class OrganizationDetailView(ReaderCacheMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        served = Disorder.objects.published().filter(resources__organization=self.object)
-        context["disorders"] = served.only("title", "slug", "summary")
+        # Entries list organizations through their own links (disorders.DisorderResource); we only follow them back.
+        links = self.object.disorder_links.of_published().select_related("disorder").order_by("disorder__title")
+        links = links.only("organization", "disorder__title", "disorder__slug")
+        context["disorders"] = [link.disorder for link in links]
         return context

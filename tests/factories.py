@@ -5,9 +5,9 @@ import itertools
 from django.utils import timezone
 from django.utils.text import slugify
 
-from disorders.models import Classification, Code, Disorder, Section, Source, Subdivision, Synonym
+from disorders.models import Classification, Code, Disorder, DisorderResource, Section, Source, Subdivision, Synonym
 from disorders.signals import entry_saved
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
 
 _counter = itertools.count(1)
 

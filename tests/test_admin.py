@@ -4,8 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from disorders.models import Classification, Code, Disclaimer, Disorder, RetiredCode, Section, Source
-from resources.models import DisorderResource, Organization, Phone
+from disorders.models import Classification, Code, Disclaimer, Disorder, DisorderResource, RetiredCode, Section, Source
+from resources.models import Organization, Phone
 from tests.conftest import make_staff
 from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source
 

@@ -7,15 +7,16 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from disorders import history
+from disorders import admin_diff, history
 from disorders.importers.nord import load_abstracts
-from disorders.models import Disorder, PreviousSlug, Section, Synonym
+from disorders.models import Disorder, DisorderResource, EntryRevision, PreviousSlug, Section, Synonym
 from disorders.signals import entry_saved
-from resources.models import DisorderResource, Organization
+from resources.models import Organization
 from tests.admin_forms import add_row, errors_of, open_entry, row_index, save_entry
 from tests.conftest import DEMO_NORD_DIR, make_staff
 from tests.factories import make_disorder
@@ -248,6 +249,22 @@ def test_revision_years_lists_years_of_content_changes_newest_first_without_edit
     assert years == [timezone.localdate().year, 2024]
 
 
+def test_each_revision_keeps_the_content_date_in_a_column_the_public_page_reads(editor_client, jmml):
+    data = open_entry(editor_client, jmml)
+    data.update(summary="Updated.", edit_summary="Summary")
+    save_entry(editor_client, jmml, data)
+    jmml.refresh_from_db()
+
+    stamps = EntryRevision.objects.filter(disorder=jmml).order_by("revision_id")
+    assert [stamp.revision for stamp in stamps] == revisions_of(jmml)
+    assert [stamp.content_changed_at for stamp in stamps] == [JMML_CHANGED_AT, jmml.content_changed_at]
+    with CaptureQueriesContext(connection) as queries:
+        page = public_page(jmml)
+    assert f"Revision history: updated in {timezone.localdate().year}, 2024" in page
+    # The years come from our column, not from casting reversion's serialized text to JSON.
+    assert not any("serialized_data" in query["sql"] for query in queries.captured_queries)
+
+
 def test_changing_the_slug_keeps_the_old_one_for_redirects(editor_client, jmml):
     data = open_entry(editor_client, jmml)
     data.update(slug="jmml", edit_summary="Shorter address")
@@ -364,7 +381,7 @@ def test_compare_of_revisions_of_another_entry_is_not_found(editor_client, jmml)
 
 
 def test_word_diff_marks_only_changed_words_and_escapes():
-    old, new = history.word_diff("a <b> c d", "a <b> x d")
+    old, new = admin_diff.word_diff("a <b> c d", "a <b> x d")
     assert old == "a &lt;b&gt; <del>c</del> d"
     assert new == "a &lt;b&gt; <ins>x</ins> d"
 

@@ -19,6 +19,7 @@ from disorders.importers.nord import (
 )
 from disorders.models import (
     Disorder,
+    DisorderResource,
     DisorderSource,
     PreviousSlug,
     Section,
@@ -27,7 +28,7 @@ from disorders.models import (
     Synonym,
 )
 from disorders.signals import entry_saved
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_disorder, make_organization, make_source
 

@@ -11,6 +11,7 @@ from disorders.models import (
     Code,
     Disclaimer,
     Disorder,
+    DisorderResource,
     DisorderSource,
     PreviousSlug,
     RetiredCode,
@@ -19,7 +20,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
 from tests.factories import make_classification, make_disorder, make_organization, make_source
 
 pytestmark = pytest.mark.django_db

@@ -48,13 +48,19 @@ from django.utils.text import slugify
 
 from disorders import history
 from disorders.importers import TitlesByAction, same_text, unique_slug
-from disorders.models import Disorder, DisorderSource, Section, Source, Subdivision, Synonym
+from disorders.models import (
+    Disorder,
+    DisorderResource,
+    DisorderSource,
+    Section,
+    Source,
+    Subdivision,
+    Synonym,
+)
 from disorders.search import entries_titled, normalize_name
 from encyclopedia.links import admin_value
 from encyclopedia.markup import MAX_CHARS
-
-# The importer writes both apps' rows, so it alone looks across the resources → disorders arrow.
-from resources.models import DisorderResource, Organization, Phone
+from resources.models import Organization, Phone
 
 NORD_SLUG = "nord"
 NORD_NAME = "National Organization for Rare Disorders, Inc."

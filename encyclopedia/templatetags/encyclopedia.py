@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from encyclopedia import links
-from encyclopedia.markup import render_markdown
+from encyclopedia.markup import paragraphs, render_markdown
 
 register = template.Library()
 
@@ -23,10 +23,7 @@ def markdown_filter(text):
     return mark_safe(render_markdown(text))
 
 
-@register.filter
-def paragraphs(text):
-    """Plain text split into its non-empty lines, for sources that keep one paragraph per line."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+register.filter("paragraphs", paragraphs)
 
 
 @register.filter

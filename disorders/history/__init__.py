@@ -1,0 +1,74 @@
+"""Update history of entries: one django-reversion revision per save of a whole entry.
+
+A revision holds the Disorder and every row it owns (its *parts*: synonyms, subdivisions,
+sections, codes, sources and resource links), with who saved it, when and why. Shared
+rows (organizations, classifications, sources) are never stored or rolled back here; an
+entry's revision only records which of them it pointed at.
+
+- :mod:`~disorders.history.registry`: what a revision holds (the parts, the content fields).
+- :mod:`~disorders.history.snapshots`: an entry as a revision stored it, read back.
+- :mod:`~disorders.history.recording`: every writer of an entry (the admin, importers,
+  revert) calls :func:`ensure_baseline` before it writes and :func:`record_revision` once
+  all rows are saved. That one function decides whether anything changed, moves
+  ``content_changed_at`` only when content did, bumps ``version`` (so a form opened
+  earlier is refused), keeps retired slugs, and sends ``entry_saved``.
+- :mod:`~disorders.history.restore`: :func:`revert_entry` restores an entry's content from
+  a revision and :func:`recover_entry` brings a deleted entry back from its last one (we
+  never use reversion's own revert, which rebuilds every object in a revision and resets
+  unversioned fields to their defaults).
+
+How two snapshots differ, for people, is the admin's business: :mod:`disorders.admin_diff`.
+"""
+
+from disorders.history.recording import (
+    BASELINE_COMMENT,
+    content_change_stamps,
+    ensure_baseline,
+    record_revision,
+    revision_years,
+    system_user,
+    user_label,
+)
+from disorders.history.registry import CONTENT_FIELDS, register_entry
+from disorders.history.restore import (
+    RECOVERED_COMMENT,
+    CannotRecover,
+    StaleEntry,
+    deleted_entries,
+    deleted_version,
+    recover_entry,
+    recovery_refusal,
+    revert_entry,
+)
+from disorders.history.snapshots import (
+    current_snapshot,
+    entry_versions,
+    latest_revision,
+    load_snapshots,
+    with_previous_revision,
+)
+
+__all__ = [
+    "BASELINE_COMMENT",
+    "CONTENT_FIELDS",
+    "RECOVERED_COMMENT",
+    "CannotRecover",
+    "StaleEntry",
+    "content_change_stamps",
+    "current_snapshot",
+    "deleted_entries",
+    "deleted_version",
+    "ensure_baseline",
+    "entry_versions",
+    "latest_revision",
+    "load_snapshots",
+    "record_revision",
+    "recover_entry",
+    "recovery_refusal",
+    "register_entry",
+    "revert_entry",
+    "revision_years",
+    "system_user",
+    "user_label",
+    "with_previous_revision",
+]
