@@ -34,6 +34,9 @@ def _connection_options(database):
 
 
 def server_major_version(database):
+    if database.get("DATA_DIR"):
+        # The embedded server starts on the first connection through Django; pg_dump connects on its own.
+        embedded_db.ensure_running(database["DATA_DIR"])
     with psycopg.connect(**_connection_options(database), connect_timeout=10) as connection:
         return connection.info.server_version // 10000
 

@@ -92,8 +92,8 @@ def test_restore_of_a_missing_file_changes_nothing(tmp_path):
 @pytest.fixture
 def embedded_server(tmp_path):
     data_dir = tmp_path / "pg"
-    database = embedded_db.database_settings(data_dir)  # starts it
-    yield database
+    embedded_db.ensure_running(data_dir)
+    yield embedded_db.database_settings(data_dir)
     embedded_db.stop(data_dir)
 
 
@@ -103,6 +103,8 @@ def test_the_embedded_server_backs_up_and_restores_too(tmp_path, embedded_server
         conn.execute("CREATE EXTENSION pg_trgm")
         conn.execute("CREATE TABLE entry (id bigint PRIMARY KEY, title text)")
         conn.execute("INSERT INTO entry VALUES (1, 'Juvenile Myelomonocytic Leukemia'), (2, 'Ménière Disease')")
+    # After a reboot nothing has started the server yet: the backup starts it itself.
+    embedded_db.stop(embedded_server["DATA_DIR"])
     path = backup.dump(embedded_server, tmp_path / "embedded.dump")
     copy = {**embedded_server, "NAME": "copy"}
     with connect(embedded_server, "postgres") as conn:
