@@ -187,6 +187,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # is the client's own word and ignored). Sign-in throttling counts failures per client address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "encyclopedia.middleware.client_ip"
+# Axes announces its configuration at INFO on every command; its lockout warnings still reach the log.
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
 # A refused ``next`` after signing in (another site, say) lands on the admin index, not on a 404.
 LOGIN_REDIRECT_URL = "admin:index"
 
