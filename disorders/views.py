@@ -1,10 +1,11 @@
+import re
 import string
 
 from django import forms
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -93,21 +94,42 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         return page
 
 
-class ClassificationDetailView(ReaderCacheMixin, DetailView):
-    model = Classification
-    context_object_name = "classification"
+def reading_order(name):
+    """The key that sorts names as people do: case and accents ignored, numbers by value ("type 2" before "type 10").
+
+    Sorted in Python, not by an ICU collation: the embedded PostgreSQL is built without ICU.
+    """
+    parts = re.split(r"([0-9]+)", search.normalize_name(name))
+    # Odd places hold the digit runs, so each place compares like with like.
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)]
+
+
+class ClassificationDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/classifications/<slug>/``: a node's path in its tree, its subgroups and its entries, 100 a page."""
+
+    template_name = "disorders/classification_detail.html"
+    context_object_name = "disorders"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        # The tree path comes with the node, so its ancestors are one query at any depth.
+        self.node = get_object_or_404(Classification.objects.with_tree_fields(), slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        # The tree path comes with the node, so its ancestors are one query at any depth.
-        return Classification.objects.with_tree_fields()
+        # A node holds at most some 700 entries: sorting them here is one cheap query.
+        entries = self.node.disorders.published().only("title", "slug")
+        return sorted(entries, key=lambda disorder: reading_order(disorder.title))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        node = self.object
+        ancestors = self.node.ancestors()
         context.update(
-            ancestors=node.ancestors(),
-            children=node.children.all(),
-            disorders=node.disorders.published().only("title", "slug", "summary"),
+            classification=self.node,
+            ancestors=ancestors,
+            # The root introduces its tree and says whose it is (Orphanet's licence notice): every node carries it.
+            tree_notice=ancestors[0].description if ancestors else "",
+            children=sorted(self.node.children.all(), key=lambda child: reading_order(child.name)),
         )
         return context
 

@@ -168,6 +168,47 @@ def test_classification_page_has_breadcrumb_to_the_root_children_and_published_e
     assertContains(bottom, f'<link rel="canonical" href="{SITE_URL}{leaf.get_absolute_url()}">', html=True)
 
 
+def test_classification_page_sorts_entries_as_people_do(client):
+    node = make_classification("Dystrophies")
+    titles = ["dystrophy type 10", "Dystrophy type 2", "Émery dystrophy", "adult dystrophy", "Dystrophy type 1"]
+    for title in titles:
+        make_disorder(title).classifications.add(node)
+
+    response = client.get(node.get_absolute_url())
+
+    listed = [disorder.title for disorder in response.context["disorders"]]
+    assert listed == ["adult dystrophy", "Dystrophy type 1", "Dystrophy type 2", "dystrophy type 10", "Émery dystrophy"]
+
+
+def test_classification_page_shows_100_entries_a_page(client):
+    node = make_classification("Crowded group")
+    for number in range(1, 131):
+        make_disorder(f"Crowdosis {number}").classifications.add(node)
+
+    first = client.get(node.get_absolute_url())
+    second = client.get(node.get_absolute_url(), {"page": "2"})
+
+    assert [disorder.title for disorder in first.context["disorders"]][-1] == "Crowdosis 100"
+    assert [disorder.title for disorder in second.context["disorders"]] == [f"Crowdosis {n}" for n in range(101, 131)]
+    assertContains(first, "(130, page 1 of 2)")
+    assertContains(first, '<a href="?page=2" rel="next">')
+    assertContains(second, f'<link rel="canonical" href="{SITE_URL}{node.get_absolute_url()}?page=2">', html=True)
+    assert client.get(node.get_absolute_url(), {"page": "x²"}).status_code == 200
+
+
+def test_every_node_of_a_tree_carries_the_attribution_its_root_gives(client, tree):
+    root, _, leaf = tree
+    root.description = "Orphanet, INSERM — [www.orpha.net](https://www.orpha.net). Licensed under CC BY 4.0."
+    root.save()
+
+    response = client.get(leaf.get_absolute_url())
+
+    assertContains(
+        response, 'Orphanet, INSERM — <a href="https://www.orpha.net" rel="noopener noreferrer">www.orpha.net</a>'
+    )
+    assert client.get(reverse("disorders:classification", args=["no-such-node"])).status_code == 404
+
+
 # Organizations
 
 
