@@ -237,7 +237,7 @@ def test_directory_lists_every_organization_with_its_place(client, jmml):
     ],
 )
 def test_directory_filters_by_country_and_state_and_searches_by_name(client, jmml, filters, expected):
-    make_organization("Müller Foundation", locality="Bern", country="Switzerland")
+    make_organization("Müller Foundation", locality="Bern", country="Switzerland", disorder=jmml)
     expected = expected if expected is not None else list(Organization.objects.values_list("name", flat=True))
 
     response = client.get(reverse("resources:organizations"), filters)
@@ -246,6 +246,23 @@ def test_directory_filters_by_country_and_state_and_searches_by_name(client, jmm
     assert [organization.name for organization in response.context["organizations"]] == sorted(expected)
     if "Atlantis" in filters.values():
         assertContains(response, "Select a valid choice.")
+
+
+def test_directory_and_sitemap_leave_out_organizations_no_published_entry_lists(client, jmml, draft):
+    unused = make_organization("Placeholder Society", region="ZZ")
+    drafts_only = make_organization("Draft Helpers", country="Atlantis", disorder=draft)
+
+    directory = client.get(reverse("resources:organizations"))
+    sitemap = client.get(reverse("sitemap")).content.decode()
+
+    assertContains(directory, "4 organizations")
+    for organization in (unused, drafts_only):
+        assertNotContains(directory, organization.name)
+        assert organization.get_absolute_url() not in sitemap
+        # Not public: the page answers as a draft entry does.
+        assert client.get(organization.get_absolute_url()).status_code == 404
+    assertNotContains(directory, '<option value="ZZ">')
+    assertNotContains(directory, '<option value="Atlantis">')
 
 
 def test_organization_page_has_full_contact_details_and_published_entries_served(client, jmml, draft):
@@ -429,7 +446,7 @@ def test_server_error_page_renders_without_request_or_database():
 def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
     for number in range(30):
         make_disorder(f"Budgetosis {number}", synonyms=[f"BGT{number}"])
-        make_organization(f"Budget Helpers {number}", region="NY")
+        make_organization(f"Budget Helpers {number}", region="NY", disorder=jmml)
     organization = Organization.objects.get(name="Children's Tumor Foundation")
     budgets = {
         reverse("home"): 3,  # recently updated, classification roots, A-Z letters
