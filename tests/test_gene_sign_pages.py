@@ -138,3 +138,26 @@ def test_query_budgets(client, entries, django_assert_max_num_queries):
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200, url
+
+
+def test_sitemap_lists_gene_and_sign_pages_of_published_entries_only(client, entries, settings):
+    settings.SITE_URL = "https://rare.example.org"
+
+    sitemap = client.get(reverse("sitemap")).content.decode()
+
+    assert "https://rare.example.org/genes/PTPN11/</loc>" in sitemap
+    assert f"https://rare.example.org/signs/{TALL}/</loc>" in sitemap
+    assert "https://rare.example.org/signs/</loc>" in sitemap
+    assert "JABB1" not in sitemap
+    assert "HP:0000001" not in sitemap
+    assert "/signs/find/" not in sitemap  # a ranking for one reader's choice, not a page of its own
+
+
+def test_new_pages_may_be_cached_publicly_and_set_no_cookies(client, entries, settings):
+    settings.READER_CACHE_SECONDS = 600
+    urls = ["/genes/PTPN11/", f"/signs/{TALL}/", "/signs/", f"/signs/find/?sign={TALL}", "/signs/suggest/?q=sta"]
+    for url in urls:
+        response = client.get(url)
+        assert response["Cache-Control"] == "public, max-age=600", url
+        assert not response.cookies, url
+        assert client.post(url).status_code == 405, url
