@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Left, Length, Lower, Upper
+from django.db.models.functions import Left, Length, Lower, TruncDate, Upper
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from disorders.models import (
     Disorder,
     DisorderName,
     DisorderSign,
+    EntryRevision,
     Gene,
     GeneAssociation,
     RetiredCode,
@@ -304,17 +305,43 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return context
 
 
+# Importers sign their revisions so (disorders.importers); a reader cares about an editor's change, not a re-import.
+IMPORT_COMMENT_PREFIX = "Imported from"
+
+
+def content_changes_by_import():
+    """Revisions in which an import changed an entry's content (the revision stamped the content change)."""
+    return EntryRevision.objects.filter(
+        revision__comment__startswith=IMPORT_COMMENT_PREFIX, content_changed_at=F("revision__date_created")
+    )
+
+
 class HomeView(ReaderCacheMixin, TemplateView):
-    """The search box, the A-Z bar, the classification trees and the entries updated last."""
+    """The search box, the A-Z bar, the classification trees and what changed lately.
+
+    "Recently updated" lists entries whose last content change an editor made; an import
+    changes thousands of entries at once, so each import day is one line with its count.
+    """
 
     template_name = "disorders/home.html"
     recently_updated_count = 10
+    import_days_shown = 3
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = Disorder.objects.published().order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        published = Disorder.objects.published()
+        last_change_imported = content_changes_by_import().filter(
+            disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
+        )
+        entries = published.exclude(Exists(last_change_imported))
+        entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        imports = (
+            content_changes_by_import().filter(disorder__in=published).annotate(day=TruncDate("content_changed_at"))
+        )
+        imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
         context.update(
             recently_updated=entries.only("title", "slug", "content_changed_at")[: self.recently_updated_count],
+            recent_imports=imports[: self.import_days_shown],
             classification_roots=Classification.objects.filter(parent=None).only("name", "slug"),
             az_bar=az_bar(),
         )

@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from disorders import history
 from disorders.models import Code, Disorder, Subdivision
 from resources.models import Organization
 from tests.factories import make_classification, make_code, make_disorder, make_organization
@@ -94,6 +95,23 @@ def test_home_has_search_box_az_bar_classification_roots_and_recent_updates(clie
     assertNotContains(response, "Hematologic diseases")  # roots only
     assert html.index(JMML_TITLE) < html.index(older.title)  # most recently changed first
     assertNotContains(response, "Jabberwock")
+
+
+def test_home_lists_editors_changes_and_sums_up_each_import_in_one_line(client, editor):
+    imported = [make_disorder(f"Importosis {number}", content_changed_at=None) for number in range(12)]
+    for disorder in imported:
+        history.record_revision(disorder, user=history.system_user(), comment="Imported from Orphanet (packets)")
+    edited = imported[3]
+    edited.title = "Importosis 3, revised"
+    edited.save()
+    history.record_revision(edited, user=editor, comment="Clearer title")
+
+    response = client.get(reverse("home"))
+
+    recent = [disorder.title for disorder in response.context["recently_updated"]]
+    assert recent == ["Importosis 3, revised"]
+    assertContains(response, "12 entries updated from their sources")  # one import day, one line
+    assertNotContains(response, "Importosis 7")
 
 
 # A-Z
@@ -449,7 +467,7 @@ def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
         make_organization(f"Budget Helpers {number}", region="NY", disorder=jmml)
     organization = Organization.objects.get(name="Children's Tumor Foundation")
     budgets = {
-        reverse("home"): 3,  # recently updated, classification roots, A-Z letters
+        reverse("home"): 4,  # recently updated, import days, classification roots, A-Z letters
         reverse("disorders:index") + "?letter=B": 3,  # A-Z letters, count, page
         reverse("disorders:search") + "?q=budgetosis": 3,  # count, page, the page's names and snippets
         reverse("disorders:search") + "?q=zzzzqqq": 2,  # count, did you mean
