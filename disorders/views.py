@@ -520,7 +520,7 @@ class FindBySignsView(ReaderCacheMixin, TemplateView):
             chosen=[
                 {"sign": sign, "remove_url": find_url([other for other in signs if other != sign])} for sign in signs
             ],
-            query=query,
+            sign_query=query,  # not `query`: the site search box in the header shows that
             offered=[{"sign": sign, "add_url": find_url([*signs, sign])} for sign in offered],
             results=rank_by_signs(signs) if signs else [],
             # The script adds "&q=…": suggestions keep the signs chosen so far.

@@ -101,6 +101,7 @@ def test_find_by_signs_without_javascript_offers_matching_signs_to_add(client, e
         response, f'<a href="{add}">Add <span class="visually-hidden">sign </span>Ectopia lentis</a>', html=True
     )
     assertNotContains(response, "Jabber sign")
+    assertContains(response, 'id="site-search" type="search" name="q" value=""')  # the header's box stays empty
 
 
 @pytest.mark.parametrize(
