@@ -4,8 +4,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Left, Length, Lower, TruncDate, Upper
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import Left, Length, Lower, Mod, RowNumber, TruncDate, Upper
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -301,8 +301,34 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(letter=self.letter, az_bar=az_bar(self.letter))
+        paginator = context["paginator"]
+        context.update(
+            letter=self.letter,
+            az_bar=az_bar(self.letter),
+            page_ranges=page_ranges(self.get_queryset(), paginator) if paginator.num_pages > 1 else [],
+        )
         return context
+
+
+def page_ranges(names, paginator):
+    """For jumping within a letter: each page's number with its first and last name ("Aarskog … Achondroplasia").
+
+    One query: the names at each page's edges, numbered in the index's own order.
+    """
+    size = paginator.per_page
+    numbered = names.annotate(row=Window(RowNumber(), order_by=[F("normalized").asc(), F("name").asc()]))
+    edges = numbered.annotate(offset=Mod(F("row") - 1, size)).filter(
+        Q(offset=0) | Q(offset=size - 1) | Q(row=paginator.count)
+    )
+    names_at = dict(edges.values_list("row", "name"))
+    return [
+        {
+            "number": page,
+            "first": names_at[(page - 1) * size + 1],
+            "last": names_at[min(page * size, paginator.count)],
+        }
+        for page in paginator.page_range
+    ]
 
 
 # Importers sign their revisions so (disorders.importers); a reader cares about an editor's change, not a re-import.

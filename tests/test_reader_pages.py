@@ -166,6 +166,25 @@ def test_az_defaults_to_a_refuses_unknown_letters_and_paginates(client):
         assertNotContains(response, "<script>", status_code=404)
 
 
+def test_az_letter_with_several_pages_lets_readers_jump_by_first_and_last_name(client, django_assert_max_num_queries):
+    for number in range(1, 121):
+        make_disorder(f"Kappa disease {number:03}", synonyms=[f"K-{number:03} syndrome"])
+
+    with django_assert_max_num_queries(4):  # A-Z letters, count, page, page edges
+        response = client.get(reverse("disorders:index"), {"letter": "K", "page": "2"})
+
+    assert [(r["number"], r["first"], r["last"]) for r in response.context["page_ranges"]] == [
+        (1, "K-001 syndrome", "K-100 syndrome"),
+        (2, "K-101 syndrome", "Kappa disease 080"),
+        (3, "Kappa disease 081", "Kappa disease 120"),
+    ]
+    assertContains(response, '<nav class="page-ranges" aria-label="Pages under K">')
+    assertContains(
+        response, '<a href="?letter=K&amp;page=2" aria-current="page">K-101 syndrome – Kappa disease 080</a>', html=True
+    )
+    assert client.get(reverse("disorders:index"), {"letter": "Q"}).context["page_ranges"] == []
+
+
 # Classifications
 
 

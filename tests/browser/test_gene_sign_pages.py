@@ -1,4 +1,4 @@
-"""Gene, sign, signs index and find-by-signs pages in Chromium, desktop and 360px phone, axe-clean, CSP on."""
+"""New reader pages (gene, sign, signs, find by signs, long classification and A-Z letters) in Chromium, axe-clean."""
 
 import pytest
 from django.urls import reverse
@@ -39,11 +39,14 @@ def page_urls(site):
         "sign-index": reverse("disorders:sign-index") + "?letter=D",
         "find-by-signs": reverse("disorders:find-by-signs") + "?sign=HP:0001519&sign=HP:0001166&q=ecto",
         "classification-page-2": site["group"].get_absolute_url() + "?page=2",
+        "a-z-jump-within-letter": reverse("disorders:index") + "?letter=C",
     }
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-@pytest.mark.parametrize("name", ["gene", "sign", "sign-index", "find-by-signs", "classification-page-2"])
+@pytest.mark.parametrize(
+    "name", ["gene", "sign", "sign-index", "find-by-signs", "classification-page-2", "a-z-jump-within-letter"]
+)
 def test_page_holds_together_and_is_accessible(
     request, name, device, site, screenshot, assert_accessible, assert_no_horizontal_overflow
 ):
