@@ -145,7 +145,7 @@ def code_redirect(request, system, value):
     browsers past such changes. Several entries: the one with an exact mapping,
     else a list to choose from; a group in several trees: a list of its nodes.
     """
-    system = {choice.casefold(): choice for choice in Code.System.values}.get(system.casefold())
+    system = search.code_system(system)
     if system is None:
         raise Http404("No such code system.")
     requested, replaced, nodes = value, [], []
@@ -153,9 +153,7 @@ def code_redirect(request, system, value):
         # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
         values = {value, value.upper()}
         codes = list(
-            Code.objects.filter(system=system, value__in=values, disorder__in=Disorder.objects.published())
-            .select_related("disorder")
-            .order_by("disorder__title", "disorder__pk")
+            search.published_codes(system, value).select_related("disorder").order_by("disorder__title", "disorder__pk")
         )
         if codes:
             break
