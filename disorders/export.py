@@ -75,6 +75,33 @@ class Exporter:
                 "age_of_onset": disorder.age_of_onset,
                 "inheritance": disorder.inheritance,
             },
+            # Most relevant first (the model's order), as the page lists them.
+            "prevalences": [
+                {
+                    "type": prevalence.kind,
+                    "class": prevalence.prevalence_class,
+                    "mean_value": float(prevalence.mean_value) if prevalence.mean_value is not None else None,
+                    "geography": prevalence.geography,
+                    "qualification": prevalence.qualification,
+                    "source": prevalence.source,
+                }
+                for prevalence in disorder.prevalences.all()
+            ],
+            "genes": [
+                {
+                    "symbol": link.gene.symbol,
+                    "name": link.gene.name,
+                    "association": link.association,
+                    "hgnc_id": link.gene.hgnc_id,
+                    "omim_id": link.gene.omim_id,
+                    "url": absolute_url(link.gene.get_absolute_url()),
+                }
+                for link in disorder.gene_associations.all()
+            ],
+            "signs": [
+                {"hpo_id": link.sign.hpo_id, "name": link.sign.name, "frequency": link.frequency}
+                for link in disorder.signs.all()
+            ],
             "sections": [
                 {
                     "kind": section.kind,

@@ -2,6 +2,7 @@
 
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,27 @@ from django.urls import reverse
 
 from disorders.export import entry_as_dict, entry_as_nord_text, export_queryset
 from disorders.importers.nord import load_abstracts, parse_abstract, read_abstract
-from disorders.models import Code, Disclaimer, Disorder, PreviousSlug, Section, Source, Subdivision
+from disorders.models import (
+    Code,
+    Disclaimer,
+    Disorder,
+    DisorderSign,
+    Gene,
+    PreviousSlug,
+    Section,
+    Source,
+    Subdivision,
+)
 from resources.models import Organization, Phone
 from tests.conftest import DEMO_NORD_DIR
-from tests.factories import make_classification, make_code, make_disorder, make_organization
+from tests.factories import (
+    make_classification,
+    make_code,
+    make_disorder,
+    make_disorder_sign,
+    make_gene_association,
+    make_organization,
+)
 from tests.sample_entries import JMML_COPYRIGHT, JMML_DISCUSSION, JMML_SOURCE_DISCLAIMERS, NORD_NAME, make_jmml_entry
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +195,65 @@ def test_json_view_is_not_found_for_drafts_archived_entries_and_unknown_slugs(cl
     assert client.get("/disorders/no-such-entry.json").status_code == 404
 
 
-def test_json_view_query_count_does_not_grow_with_the_entry(client, jmml, django_assert_max_num_queries):
+def test_json_view_serves_prevalences_most_relevant_first_genes_and_signs(client, jmml, monkeypatch):
+    # The gene page (disorders:gene) is another branch's; its address here is the one that page answers at.
+    monkeypatch.setattr(Gene, "get_absolute_url", lambda gene: f"/genes/{gene.symbol}/")
+    jmml.prevalences.create(kind="Annual incidence", prevalence_class="1-9 / 1 000 000", geography="Europe")
+    jmml.prevalences.create(
+        kind="Point prevalence",
+        prevalence_class="1-9 / 1 000 000",
+        mean_value=Decimal("0.12"),
+        geography="Worldwide",
+        qualification="Value and class",
+        source="16325700[PMID]_ORPHANET",
+    )
+    make_gene_association(jmml, "PTPN11", name="protein tyrosine phosphatase", hgnc_id="9644", omim_id="176876")
+    make_disorder_sign(jmml, "HP:0001744", "Splenomegaly", DisorderSign.Frequency.VERY_FREQUENT)
+    make_disorder_sign(jmml, "HP:0001263", "Global developmental delay", DisorderSign.Frequency.OCCASIONAL)
+
+    data = client.get(json_url(jmml)).json()
+
+    assert data["prevalences"] == [
+        {
+            "type": "Point prevalence",
+            "class": "1-9 / 1 000 000",
+            "mean_value": 0.12,
+            "geography": "Worldwide",
+            "qualification": "Value and class",
+            "source": "16325700[PMID]_ORPHANET",
+        },
+        {
+            "type": "Annual incidence",
+            "class": "1-9 / 1 000 000",
+            "mean_value": None,
+            "geography": "Europe",
+            "qualification": "",
+            "source": "",
+        },
+    ]
+    assert data["genes"] == [
+        {
+            "symbol": "PTPN11",
+            "name": "protein tyrosine phosphatase",
+            "association": "Disease-causing germline mutation(s) in",
+            "hgnc_id": "9644",
+            "omim_id": "176876",
+            "url": f"{SITE}/genes/PTPN11/",
+        }
+    ]
+    assert data["signs"] == [
+        {"hpo_id": "HP:0001744", "name": "Splenomegaly", "frequency": "very_frequent"},
+        {"hpo_id": "HP:0001263", "name": "Global developmental delay", "frequency": "occasional"},
+    ]
+    assert (data["facts"]["age_of_onset"], data["facts"]["inheritance"]) == ("", "")
+
+
+def test_json_view_query_count_does_not_grow_with_the_entry(client, jmml, django_assert_max_num_queries, monkeypatch):
+    monkeypatch.setattr(Gene, "get_absolute_url", lambda gene: f"/genes/{gene.symbol}/")  # as above
+    for number in range(5):
+        make_gene_association(jmml, f"GENE{number}")
+        make_disorder_sign(jmml, f"HP:000000{number}", f"Sign {number}")
+        jmml.prevalences.create(kind="Point prevalence", geography=f"Region {number}")
     for number in range(20):
         jmml.synonyms.create(name=f"Synonym {number}", position=number + 10)
     for number in range(10):
@@ -191,10 +267,11 @@ def test_json_view_query_count_does_not_grow_with_the_entry(client, jmml, django
         make_code(jmml, Code.System.OMIM, f"6000{number:02}")
 
     # The entry, one per related list, the site disclaimers, and one for every classification path at once.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         data = client.get(json_url(jmml)).json()
 
     assert len(data["synonyms"]) == 22
+    assert (len(data["genes"]), len(data["signs"]), len(data["prevalences"])) == (5, 5, 5)
     assert len(data["resources"]) == 14
     assert len(data["codes"]) == 13
     assert sorted(len(item["path"]) for item in data["classifications"]) == [2, 3]
@@ -257,7 +334,7 @@ def test_command_streams_entries_in_chunks_with_a_fixed_number_of_queries_each(
         make_organization(f"Streamed Helpers {number}", phones=[(Phone.Kind.TEL, "(212)555-0100")], disorder=disorder)
 
     # The site disclaimers, the entries (one server-side cursor), and each related list once per chunk of 10.
-    with django_assert_max_num_queries(2 + 3 * 8):
+    with django_assert_max_num_queries(2 + 3 * 11):
         printed = json.loads(run_export())
 
     assert [entry["title"] for entry in printed] == [f"Streamed Syndrome {number:02}" for number in range(30)]
