@@ -55,7 +55,7 @@ from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from disorders.models import Code, Disorder, DisorderName, Section
+from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, GeneAssociation, Section, Sign
 from disorders.signals import entry_saved
 from encyclopedia.markup import plain_text
 
@@ -78,6 +78,10 @@ EXACT_TITLE, EXACT_OTHER_NAME = 12.0, 11.0
 PREFIX_TITLE, PREFIX_OTHER_NAME = 8.0, 5.0
 # An entry carrying the query as a code outranks any name, less a thousandth per letter of its title (see _best_codes).
 CODE, CODE_TITLE_LENGTH = 14.0, 0.001
+# An entry associated with the gene the query names ranks below its exact names, above names the query starts.
+GENE = 10.0
+# An entry having the sign the query names: up to 2 by how often the sign is present (Frequency.weight), as a near name.
+SIGN = 2.0
 # ts_headline marks matches with private-use characters, which Markdown rendering and escaping keep (control
 # characters would be stripped with the markup); we turn them into <mark>.
 _START, _STOP = "\ue000", "\ue001"
@@ -294,6 +298,38 @@ def _best_names(query):
     )
 
 
+def _gene_entries(query):
+    """Associations with the gene whose symbol is ``query`` (any case: "ptpn11"), for use inside a query on Disorder."""
+    return GeneAssociation.objects.filter(gene__symbol__iexact=query)
+
+
+def _signs_named(query):
+    """Signs whose name is ``query``, accents and case ignored."""
+    return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
+
+
+def _sign_entries(query):
+    """The entries' signs named ``query`` with their ``score``: ``SIGN`` times how often the entry has the sign."""
+    weights = DisorderSign.Frequency.weight
+    score = Case(
+        *(When(frequency=frequency, then=Value(SIGN * weight)) for frequency, weight in weights.items()),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return DisorderSign.objects.filter(sign__in=_signs_named(query).values("pk")).annotate(score=score)
+
+
+def related_pages(query):
+    """The gene and the signs ``query`` names, for the results page to offer their pages; one query.
+
+    A list of dicts: ``kind`` ("gene" or "sign"), ``key`` (the symbol or HPO id of the page's address), ``name``.
+    """
+    genes = Gene.objects.filter(symbol__iexact=query).annotate(kind=Value("gene"), key=F("symbol"))
+    signs = _signs_named(query).annotate(kind=Value("sign"), key=F("hpo_id"))
+    rows = genes.values_list("kind", "key", "name").union(signs.values_list("kind", "key", "name"))
+    return [{"kind": kind, "key": key, "name": name} for kind, key, name in rows.order_by("kind", "name")]
+
+
 def _best_codes(codes):
     """An entry's ``codes`` with their ``score`` and ``label`` (use inside a query on Disorder).
 
@@ -333,7 +369,15 @@ def search(query):
         .values("pk")
         .union(_matching_names(query).order_by().values("disorder"))
     )
-    score = Subquery(_best_names(query).values("score")[:1])
+    candidates = candidates.union(
+        _gene_entries(query).order_by().values("disorder"), _sign_entries(query).order_by().values("disorder")
+    )
+    # GREATEST ignores NULLs: the best of an entry's name, gene and sign scores.
+    score = Greatest(
+        Subquery(_best_names(query).values("score")[:1]),
+        Subquery(_gene_entries(query).filter(disorder=OuterRef("pk")).annotate(score=Value(GENE)).values("score")[:1]),
+        Subquery(_sign_entries(query).filter(disorder=OuterRef("pk")).order_by("-score").values("score")[:1]),
+    )
     if (codes := _codes_matching(query)) is not None:
         candidates = candidates.union(codes.order_by().values("disorder"))
         score = Coalesce(Subquery(_best_codes(codes).values("score")[:1]), score)

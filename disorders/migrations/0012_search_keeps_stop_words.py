@@ -31,7 +31,7 @@ def mapping(dictionary):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disorders", "0009_entryrevision"),
+        ("disorders", "0011_repair_windows_1252"),
     ]
 
     operations = [
