@@ -13,9 +13,14 @@ Every entry is indexed whatever its status; the queries here ask
 ``Disorder.objects.published()`` which of them readers may see, so publishing,
 unpublishing or a publication date passing needs no reindex.
 
-Ranking (:func:`search`): an exact name match first (a title before a synonym or a
-subdivision), then full-text rank plus the score of the entry's best near name (see
-:func:`_name_score`). Misspellings are caught by names only; words of the text must be spelled
+The ``encyclopedia`` configuration stems English words but keeps stop words, so "down" counts
+in "down syndrome".
+
+Ranking (:func:`search`): an entry carrying the query as a code first ("ORPHA:558", "558",
+"Q87.4", "OMIM 154700"; the shortest title first, see :func:`_best_codes`), then an exact
+name (a title before a synonym or a subdivision), then a name the query starts (a title
+before another name, shorter names first), then full-text rank plus the score of the entry's
+best near name (see :func:`_name_score`). Misspellings are caught by names only; words of the text must be spelled
 as the text spells them, give or take English stemming, case and accents.
 """
 
@@ -50,8 +55,9 @@ from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from disorders.models import Disorder, DisorderName, Section
+from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, GeneAssociation, Section, Sign
 from disorders.signals import entry_saved
+from encyclopedia.markup import plain_text
 
 CONFIG = "encyclopedia"
 # pg_trgm word similarity a name must reach to count as a misspelling of the query: "leukaemia"
@@ -68,12 +74,20 @@ SUGGEST_MIN_LENGTH = 2
 SUGGEST_LIMIT = 8
 # Name scores: an exact name scores above any near match plus any text rank (at most 2 and 1).
 EXACT_TITLE, EXACT_OTHER_NAME = 12.0, 11.0
-# ts_headline marks matches with control characters that escaping leaves alone; we turn them into <mark>.
-_START, _STOP = "\x02", "\x03"
+# A name the query starts: plus the name's similarity (up to 1), so "Marfan syndrome" beats "Marfan syndrome type 2".
+PREFIX_TITLE, PREFIX_OTHER_NAME = 8.0, 5.0
+# An entry carrying the query as a code outranks any name, less a thousandth per letter of its title (see _best_codes).
+CODE, CODE_TITLE_LENGTH = 14.0, 0.001
+# An entry associated with the gene the query names ranks below its exact names, above names the query starts.
+GENE = 10.0
+# An entry having the sign the query names: up to 2 by how often the sign is present (Frequency.weight), as a near name.
+SIGN = 2.0
+# ts_headline marks matches with private-use characters, which Markdown rendering and escaping keep (control
+# characters would be stripped with the markup); we turn them into <mark>.
+_START, _STOP = "\ue000", "\ue001"
 _HIGHLIGHT = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
-# Markdown punctuation that reads as noise in a one-line snippet.
-_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_NOISE = re.compile(r"(?m)^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+|\*\*|__|`+")
+# Emphasis cut in half where ts_headline cut the text ("pylori* infection") is left as bare asterisks.
+_STRAY_EMPHASIS = re.compile(r"(?<![\w*])[*_]+(?=\w)|(?<=\w)[*_]+(?![\w*])")
 
 _DELETE_NAMES_SQL = "DELETE FROM disorders_disordername WHERE disorder_id = ANY(%(ids)s)"
 _INSERT_NAMES_SQL = """
@@ -177,14 +191,63 @@ def _normalized(text):
     return Lower(Unaccent(Value(text, output_field=TextField())))
 
 
+def _starts_name(query):
+    """Names that start with ``query`` as whole words ("marfan" starts "Marfan syndrome", not "Marfanoid …")."""
+    return Q(normalized__regex=rf"^{re.escape(normalize_name(query))}($|[^[:alnum:]])")
+
+
 def _matching_names(query):
-    """Names equal to ``query`` or nearly spelling it, accents and case ignored (both use an index)."""
+    """Names equal to ``query``, starting with it or nearly spelling it, accents and case ignored (all use an index)."""
     normalized = _normalized(query)
     if len(query.split()) > 1:
         near = Q(normalized__trigram_strict_word_similar=normalized)  # %>>, above PHRASE_SIMILARITY
     else:
         near = Q(normalized__trigram_word_similar=normalized)  # %>, above NAME_SIMILARITY
-    return DisorderName.objects.filter(Q(normalized=normalized) | near)
+    return DisorderName.objects.filter(Q(normalized=normalized) | _starts_name(query) | near)
+
+
+# "ORPHA:558", "OMIM 154700", "ICD-10 Q87.4", "MONDO:0007947": a system's name, then the code.
+_SYSTEM_AND_CODE = re.compile(r"(?P<system>[a-z][a-z0-9-]*)\s*[:\s]\s*(?P<value>[a-z0-9][a-z0-9.:-]*)", re.IGNORECASE)
+# A code on its own, in the shapes that cannot be mistaken for another system's: "558", "Q87.4".
+_BARE_CODES = [
+    (re.compile(r"\d{1,7}"), Code.System.ORPHA),
+    (re.compile(r"[a-z]\d\d(?:\.\d{1,2})?", re.IGNORECASE), Code.System.ICD10),
+]
+# Systems as readers write them: "orpha", "Orphanet", "icd10".
+_SYSTEMS = {
+    spelling.casefold().replace("-", ""): system
+    for system, label in Code.System.choices
+    for spelling in (system, label)
+}
+
+
+def code_system(name):
+    """The code system ``name`` means ("icd-10", "ICD10", "orphanet"), or None."""
+    return _SYSTEMS.get(name.casefold().replace("-", ""))
+
+
+def published_codes(system, value):
+    """Codes of published entries with this system and value (the value as written or uppercased, as stored)."""
+    values = {value, value.upper()}
+    return Code.objects.filter(system=system, value__in=values, disorder__in=Disorder.objects.published())
+
+
+def _query_code(query):
+    """The (system, value) a query names, or None: "ORPHA:558", "OMIM 154700", a bare ORPHA number, an ICD-10 code."""
+    query = query.strip()
+    if (match := _SYSTEM_AND_CODE.fullmatch(query)) and (system := code_system(match["system"])):
+        return system, match["value"]
+    for pattern, system in _BARE_CODES:
+        if pattern.fullmatch(query):
+            return system, query
+    return None
+
+
+def _codes_matching(query):
+    """Codes (any entry's) the query names, for use inside a query on Disorder; None when it names no code."""
+    if (code := _query_code(query)) is None:
+        return None
+    return published_codes(*code)
 
 
 def entries_named(text):
@@ -196,8 +259,8 @@ def entries_named(text):
     return DisorderName.objects.filter(normalized__contains=_normalized(text)).values("disorder")
 
 
-def _name_score(normalized):
-    """How well one name matches: exact, or near (0 at the similarity threshold, up to 2).
+def _name_score(normalized, starts):
+    """How well one name matches: exact, started by the query (``starts``), or near (0 at the threshold, up to 2).
 
     A near match is its word similarity scaled from the threshold (0) to a whole word (1), times one
     plus the similarity of the whole name: of two names containing the query, the one that is little
@@ -205,10 +268,14 @@ def _name_score(normalized):
     """
     exact = Q(normalized=normalized)
     near = (TrigramWordSimilarity(normalized, "normalized") - Value(NAME_SIMILARITY)) / Value(1 - NAME_SIMILARITY)
+    similarity = TrigramSimilarity("normalized", normalized)
+    title = Q(kind=DisorderName.Kind.TITLE)
     return Case(
-        When(exact & Q(kind=DisorderName.Kind.TITLE), then=Value(EXACT_TITLE)),
+        When(exact & title, then=Value(EXACT_TITLE)),
         When(exact, then=Value(EXACT_OTHER_NAME)),
-        default=Greatest(near, Value(0.0)) * (Value(1.0) + TrigramSimilarity("normalized", normalized)),
+        When(starts & title, then=Value(PREFIX_TITLE) + similarity),
+        When(starts, then=Value(PREFIX_OTHER_NAME) + similarity),
+        default=Greatest(near, Value(0.0)) * (Value(1.0) + similarity),
         output_field=FloatField(),
     )
 
@@ -226,8 +293,58 @@ def _best_names(query):
     return (
         _matching_names(query)
         .filter(disorder=OuterRef("pk"))
-        .annotate(score=_name_score(_normalized(query)))
+        .annotate(score=_name_score(_normalized(query), _starts_name(query)))
         .order_by("-score", _KIND_ORDER, "name")
+    )
+
+
+def _gene_entries(query):
+    """Associations with the gene whose symbol is ``query`` (any case: "ptpn11"), for use inside a query on Disorder."""
+    return GeneAssociation.objects.filter(gene__symbol__iexact=query)
+
+
+def _signs_named(query):
+    """Signs whose name is ``query``, accents and case ignored."""
+    return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
+
+
+def _sign_entries(query):
+    """The entries' signs named ``query`` with their ``score``: ``SIGN`` times how often the entry has the sign."""
+    weights = DisorderSign.Frequency.weight
+    score = Case(
+        *(When(frequency=frequency, then=Value(SIGN * weight)) for frequency, weight in weights.items()),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return DisorderSign.objects.filter(sign__in=_signs_named(query).values("pk")).annotate(score=score)
+
+
+def related_pages(query):
+    """The gene and the signs ``query`` names, for the results page to offer their pages; one query.
+
+    A list of dicts: ``kind`` ("gene" or "sign"), ``key`` (the symbol or HPO id of the page's address), ``name``.
+    """
+    genes = Gene.objects.filter(symbol__iexact=query).annotate(kind=Value("gene"), key=F("symbol"))
+    signs = _signs_named(query).annotate(kind=Value("sign"), key=F("hpo_id"))
+    rows = genes.values_list("kind", "key", "name").union(signs.values_list("kind", "key", "name"))
+    return [{"kind": kind, "key": key, "name": name} for kind, key, name in rows.order_by("kind", "name")]
+
+
+def _best_codes(codes):
+    """An entry's ``codes`` with their ``score`` and ``label`` (use inside a query on Disorder).
+
+    Entries carrying the code rank by title length, not by mapping relation: Orphanet maps a code to
+    the disorder's types as "exact" and to the disorder as "narrower" (OMIM 154700, Marfan syndrome,
+    is exact for "Marfan syndrome type 1"), and ICD-10 Q87.4 is exact for five entries; the shortest
+    title is the disorder the code is named after ("Marfan syndrome") before its types.
+    """
+    return (
+        codes.filter(disorder=OuterRef("pk"))
+        .annotate(
+            score=Value(CODE) - Length("disorder__title") * Value(CODE_TITLE_LENGTH),
+            label=Concat("system", Value(":"), "value"),
+        )
+        .order_by("-score", "pk")
     )
 
 
@@ -238,26 +355,39 @@ def search(query):
     words, "quoted phrases", -exclusions) or when one of its names equals the query or nearly
     spells it (trigram word similarity ≥ ``NAME_SIMILARITY``; for several words, whole-word
     similarity ≥ ``PHRASE_SIMILARITY``), accents and case ignored.
-    Each result carries ``rank``: the full-text rank (0 to 1) plus its best name's score (an
-    exact name 11 or 12, a near one up to 2). Pass a page of results to :func:`describe_matches`
+    An entry also matches when it carries the code the query names (see :func:`_query_code`).
+    Each result carries ``rank``: the full-text rank (0 to 1) plus its code's score (about 14) or
+    its best name's score (an exact name 11 or 12, a name the query starts 5 to 9, a near one up
+    to 2). Pass a page of results to :func:`describe_matches`
     for what the results page shows. A page costs two queries: the count and the rows.
     """
     tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
-    # Each index answers its own half; a UNION of ids lets both be used (an OR would scan every entry).
+    # Each index answers its own part; a UNION of ids lets each be used (an OR would scan every entry).
     candidates = (
         Disorder.objects.filter(search_vector=tsquery)
         .order_by()
         .values("pk")
         .union(_matching_names(query).order_by().values("disorder"))
     )
-    name_score = Subquery(_best_names(query).values("score")[:1])
+    candidates = candidates.union(
+        _gene_entries(query).order_by().values("disorder"), _sign_entries(query).order_by().values("disorder")
+    )
+    # GREATEST ignores NULLs: the best of an entry's name, gene and sign scores.
+    score = Greatest(
+        Subquery(_best_names(query).values("score")[:1]),
+        Subquery(_gene_entries(query).filter(disorder=OuterRef("pk")).annotate(score=Value(GENE)).values("score")[:1]),
+        Subquery(_sign_entries(query).filter(disorder=OuterRef("pk")).order_by("-score").values("score")[:1]),
+    )
+    if (codes := _codes_matching(query)) is not None:
+        candidates = candidates.union(codes.order_by().values("disorder"))
+        score = Coalesce(Subquery(_best_codes(codes).values("score")[:1]), score)
     return (
         Disorder.objects.published()
         .filter(pk__in=candidates)
         .only("title", "slug", "summary")
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=Value(32))
-            + Coalesce(name_score, Value(0.0))
+            + Coalesce(score, Value(0.0))
         )
         .order_by("-rank", "title", "pk")
     )
@@ -266,8 +396,9 @@ def search(query):
 def describe_matches(results, query):
     """Give each entry of a page of :func:`search` results what the results page shows, in one query.
 
-    Sets ``matched_name`` and ``matched_kind`` (the entry's best-matching name and whether it
-    is its title, a synonym or a subdivision; None when only its text matched) and ``snippet``
+    Sets ``matched_name`` and ``matched_kind`` (the code the query names, kind "code", else the
+    entry's best-matching name and whether it is its title, a synonym or a subdivision; None when
+    only its text matched) and ``snippet``
     (safe HTML: the best passages of its summary and sections, matches in ``<mark>``).
     Separate from :func:`search` so that only the page's entries pay for snippets, however deep
     the page. Returns the results as a list.
@@ -303,29 +434,35 @@ def describe_matches(results, query):
                 max_words=35,
                 min_words=20,
                 max_fragments=2,
-                fragment_delimiter='" … "',
+                # Options go to PostgreSQL as a quoted literal already: quotes here would be printed.
+                fragment_delimiter=" … ",
             ),
         )
         .values("pk", "matched_name", "matched_kind", "headline")
     )
+    if (codes := _codes_matching(query)) is not None:
+        details = details.annotate(matched_code=Subquery(_best_codes(codes).values("label")[:1])).values(
+            "pk", "matched_name", "matched_kind", "headline", "matched_code"
+        )
     by_pk = {row["pk"]: row for row in details}
     for result in results:
         row = by_pk[result.pk]
         result.matched_name, result.matched_kind = row["matched_name"], row["matched_kind"]
+        if row.get("matched_code"):
+            result.matched_name, result.matched_kind = row["matched_code"], "code"
         result.snippet = highlight(row["headline"])
     return results
 
 
 def highlight(headline):
-    """A ``headline`` from :func:`search` as safe HTML: the text escaped, the matches in ``<mark>``."""
-    text = _MARKDOWN_NOISE.sub(" ", _MARKDOWN_LINK.sub(r"\1", headline or ""))
-    text = " ".join(text.split())
+    """A ``headline`` from :func:`search` as safe HTML: plain text (no Markdown), escaped, the matches in ``<mark>``."""
+    text = _STRAY_EMPHASIS.sub("", plain_text(headline or ""))
     # ts_headline cuts at words; say so where the cut is mid-sentence.
     if text[:1].islower():
         text = f"… {text}"
     if text and text.rstrip(_STOP)[-1:] not in {".", "!", "?", "…"}:
         text = f"{text} …"
-    text = escape(text)  # markers are control characters: escaping keeps them
+    text = escape(text)  # the markers are letters to escape(): it keeps them
     text = _HIGHLIGHT.sub(r"<mark>\1</mark>", text).replace(_START, "").replace(_STOP, "")
     # Safe: everything but our own <mark> tags was escaped above.
     return mark_safe(text)

@@ -175,7 +175,7 @@ def code_redirect(request, system, value):
     browsers past such changes. Several entries: the one with an exact mapping,
     else a list to choose from; a group in several trees: a list of its nodes.
     """
-    system = {choice.casefold(): choice for choice in Code.System.values}.get(system.casefold())
+    system = search.code_system(system)
     if system is None:
         raise Http404("No such code system.")
     requested, replaced, nodes = value, [], []
@@ -183,9 +183,7 @@ def code_redirect(request, system, value):
         # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
         values = {value, value.upper()}
         codes = list(
-            Code.objects.filter(system=system, value__in=values, disorder__in=Disorder.objects.published())
-            .select_related("disorder")
-            .order_by("disorder__title", "disorder__pk")
+            search.published_codes(system, value).select_related("disorder").order_by("disorder__title", "disorder__pk")
         )
         if codes:
             break
@@ -246,6 +244,9 @@ class SearchView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["results"] = context["object_list"] = search.describe_matches(context["results"], self.query)
+        if self.query:
+            # Not entries, so not in the results: the gene or sign pages the query names, offered above them.
+            context["related_pages"] = search.related_pages(self.query)
         if self.query and not context["paginator"].count:
             context["spellings"] = search.did_you_mean(self.query)
         context.update(form=self.form, query=self.query, box_query=self.box_query())

@@ -13,11 +13,11 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from disorders import search
 from disorders.importers.nord import load_abstracts
-from disorders.models import Disorder, DisorderName, Section, Synonym
+from disorders.models import Code, Disorder, DisorderName, DisorderSign, Section, Synonym
 from disorders.signals import entry_saved
 from tests.admin_forms import form_data
 from tests.conftest import DEMO_NORD_DIR
-from tests.factories import make_disorder
+from tests.factories import make_code, make_disorder, make_disorder_sign, make_gene_association
 
 pytestmark = pytest.mark.django_db
 
@@ -448,11 +448,122 @@ def test_disorder_name_constraints(library):
 
 
 def test_search_page_query_budget(client, library, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):  # count, page, the page's names and snippets
+    with django_assert_max_num_queries(4):  # count, page, the page's names and snippets, the gene or sign pages
         assert client.get(SEARCH_URL, {"q": "leukemia"}).status_code == 200
-    with django_assert_max_num_queries(2):  # count, did-you-mean
+    with django_assert_max_num_queries(3):  # count, the gene or sign pages, did-you-mean
         assert client.get(SEARCH_URL, {"q": "juvenile leukaemia"}).status_code == 200
     with django_assert_max_num_queries(1):
         assert client.get(SUGGEST_URL, {"q": "leuk"}).status_code == 200
     with django_assert_max_num_queries(0):
         assert client.get(SEARCH_URL).status_code == 200
+
+
+MARFAN = "Marfan Syndrome"
+
+
+@pytest.fixture
+def marfan(library):
+    """Marfan syndrome and its competitors: its types (one the exact OMIM mapping), a look-alike, texts citing it."""
+    marfan = make_disorder(MARFAN, sections=[(Section.Kind.GENERAL_DISCUSSION, "A disorder of connective tissue.")])
+    make_code(marfan, Code.System.ORPHA, "558")
+    make_code(marfan, Code.System.ICD10, "Q87.4")
+    make_code(marfan, Code.System.OMIM, "154700", relation=Code.Relation.NARROWER)
+    type_1 = make_disorder("Marfan Syndrome Type 1 With A Longer Name Than Its Look-Alike")
+    make_code(type_1, Code.System.OMIM, "154700")
+    make_code(make_disorder("Loeys-Dietz Syndrome"), Code.System.ICD10, "Q87.4")
+    make_disorder(
+        "Neonatal Marfan",
+        sections=[(Section.Kind.GENERAL_DISCUSSION, "Marfan features at birth, unlike Marfan syndrome. Marfan.")],
+    )
+    make_disorder("Spastic Paraplegia", sections=[(Section.Kind.GENERAL_DISCUSSION, "Described in 558 families.")])
+    return marfan
+
+
+@pytest.mark.parametrize("query", ["ORPHA:558", "orpha 558", "Orphanet:558", "558", "Q87.4", "q87.4", "ICD-10 Q87.4",
+                                   "OMIM 154700", "OMIM:154700"])  # fmt: skip
+def test_a_code_finds_the_entry_carrying_it_first(marfan, query):
+    results = described(query)
+
+    assert results[0].title == MARFAN, [result.title for result in results]
+    assert results[0].matched_kind == "code"
+
+
+def test_a_code_shows_as_the_matched_name_and_text_mentions_still_count(client, marfan):
+    response = client.get(SEARCH_URL, {"q": "558"})
+
+    assert [result.title for result in response.context["results"]] == [MARFAN, "Spastic Paraplegia"]
+    assertContains(response, "ORPHA:558 — code")
+
+
+def test_the_code_redirect_and_the_search_read_codes_alike(client, marfan):
+    assert client.get("/codes/orphanet/558/")["Location"] == marfan.get_absolute_url()
+    assert client.get("/codes/icd10/q87.4/").status_code == 200  # two entries carry it: a list
+
+
+def test_a_title_the_query_starts_outranks_names_that_contain_it(marfan):
+    found = titles("marfan")
+
+    assert found[:2] == [MARFAN, "Marfan Syndrome Type 1 With A Longer Name Than Its Look-Alike"], found
+    assert found.index("Neonatal Marfan") == 2
+
+
+def test_a_synonym_the_query_starts_outranks_names_that_contain_it(library):
+    make_disorder("Amyoplasia", synonyms=["Arthrogryposis multiplex congenita type with a long synonym"])
+    make_disorder("Distal arthrogryposis", sections=[(Section.Kind.GENERAL_DISCUSSION, "Arthrogryposis, again.")])
+
+    assert titles("arthrogryposis")[0] == "Amyoplasia"
+
+
+def test_a_stop_word_in_a_name_keeps_counting(library):
+    for number in range(5):
+        make_disorder(f"Unrelated Syndrome {number}", sections=[(Section.Kind.GENERAL_DISCUSSION, "A syndrome.")])
+
+    assert titles("down syndrome") == [DOWN]
+    assert {f"Unrelated Syndrome {number}" for number in range(5)} <= set(titles("syndrome"))  # the word alone
+
+
+def test_a_gene_symbol_offers_the_gene_and_finds_its_entries_first(client, library):
+    noonan = make_disorder("Noonan Syndrome")
+    make_gene_association(noonan, "PTPN11", name="protein tyrosine phosphatase non-receptor type 11")
+    make_disorder("Ptpn11 Text Only", sections=[(Section.Kind.GENERAL_DISCUSSION, "Mentions PTPN11 once.")])
+
+    response = client.get(SEARCH_URL, {"q": "ptpn11"})
+
+    assert response.context["related_pages"] == [
+        {"kind": "gene", "key": "PTPN11", "name": "protein tyrosine phosphatase non-receptor type 11"}
+    ]
+    assertContains(response, "Gene PTPN11: protein tyrosine phosphatase non-receptor type 11")
+    assert response.context["results"][0].title == "Noonan Syndrome"
+
+
+def test_a_sign_name_offers_the_sign_and_finds_entries_having_it_by_frequency(client, library):
+    often = make_disorder("Often Tall")
+    rarely = make_disorder("Rarely Tall")
+    make_disorder_sign(rarely, "HP:0001519", "Disproportionate tall stature", DisorderSign.Frequency.VERY_RARE)
+    make_disorder_sign(often, "HP:0001519", "Disproportionate tall stature", DisorderSign.Frequency.VERY_FREQUENT)
+
+    response = client.get(SEARCH_URL, {"q": "disproportionate tall stature"})
+
+    assert response.context["related_pages"] == [
+        {"kind": "sign", "key": "HP:0001519", "name": "Disproportionate tall stature"}
+    ]
+    assertContains(response, "Sign or symptom: Disproportionate tall stature")
+    assert [result.title for result in response.context["results"]] == ["Often Tall", "Rarely Tall"]
+
+
+def test_snippets_show_emphasis_as_text_and_fragments_without_quotes(library):
+    filler = " ".join(["Unrelated words fill the space between the two passages."] * 12)
+    make_disorder(
+        "Gastritis Syndrome",
+        sections=[
+            (Section.Kind.GENERAL_DISCUSSION, f"Gastritis with *Helicobacter pylori* infection. {filler}"),
+            (Section.Kind.CAUSES, "Later, _Helicobacter_ again, in **bold**."),
+        ],
+    )
+
+    snippet = str(described("helicobacter")[0].snippet)
+
+    assert "<mark>Helicobacter</mark> pylori infection" in snippet
+    assert " … " in snippet  # two fragments
+    for raw in ['"', "*", "_"]:
+        assert raw not in snippet, snippet

@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from disorders.models import Section
-from tests.factories import make_classification, make_disorder, make_organization
+from tests.factories import make_classification, make_disorder, make_gene_association, make_organization
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,6 +22,7 @@ def site(live_server):
     group = make_classification("Rare hematologic diseases", parent=root)
     make_classification("Rare bone marrow failures", parent=group)
     jmml.classifications.add(group)
+    make_gene_association(jmml, "PTPN11", name="protein tyrosine phosphatase non-receptor type 11")
     for title, synonyms in [
         ("Chronic Myelomonocytic Leukemia", ["CMML"]),
         ("Acute Myeloid Leukemia", ["AML", "acute myelogenous leukemia"]),
@@ -52,6 +53,7 @@ def page_urls(site):
         "a-z": reverse("disorders:index") + "?letter=J",
         "search": reverse("disorders:search") + "?q=leukemia",
         "search-no-results": reverse("disorders:search") + "?q=juvenile+leukaemia",
+        "search-gene": reverse("disorders:search") + "?q=PTPN11",
         "entry": site["jmml"].get_absolute_url(),
         "classification": site["group"].get_absolute_url(),
         "organizations": reverse("resources:organizations"),
@@ -66,6 +68,7 @@ PAGES = [
     "a-z",
     "search",
     "search-no-results",
+    "search-gene",
     "entry",
     "classification",
     "organizations",
