@@ -163,7 +163,7 @@ def test_entry_links_subdivisions_classifications_and_shows_codes(client):
         '<dt>Orphanet</dt><dd><a href="https://www.orpha.net/en/disease/detail/86834" rel="external">86834</a></dd>',
         html=True,
     )
-    assertContains(response, "(Narrower (the code is more specific))")
+    assertContains(response, "<summary>Narrower (the code is more specific): 1 code</summary>", html=True)
 
 
 def test_draft_entry_is_not_found_for_readers(client):
