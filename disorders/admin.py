@@ -23,9 +23,14 @@ from disorders.models import (
     Disclaimer,
     Disorder,
     DisorderResource,
+    DisorderSign,
     DisorderSource,
+    Gene,
+    GeneAssociation,
+    Prevalence,
     RetiredCode,
     Section,
+    Sign,
     Source,
     Subdivision,
     Synonym,
@@ -87,6 +92,25 @@ class DisorderResourceInline(EntryPartInline, admin.TabularInline):
     fields = ["organization", "position"]
     autocomplete_fields = ["organization"]
     verbose_name_plural = "Resources (support organizations, in display order)"
+
+
+class PrevalenceInline(EntryPartInline, admin.TabularInline):
+    model = Prevalence
+    fields = ["kind", "prevalence_class", "mean_value", "geography", "qualification", "source", "position"]
+    verbose_name_plural = "Prevalences (the page lists the most relevant first, whatever the position)"
+
+
+class GeneAssociationInline(EntryPartInline, admin.TabularInline):
+    model = GeneAssociation
+    fields = ["gene", "association", "position"]
+    autocomplete_fields = ["gene"]
+    verbose_name_plural = "Genes"
+
+
+class DisorderSignInline(EntryPartInline, admin.TabularInline):
+    model = DisorderSign
+    fields = ["sign", "frequency"]
+    autocomplete_fields = ["sign"]
 
 
 def apply_review(disorder, user):
@@ -152,6 +176,9 @@ class DisorderAdmin(admin.ModelAdmin):
         CodeInline,
         DisorderSourceInline,
         DisorderResourceInline,
+        PrevalenceInline,
+        GeneAssociationInline,
+        DisorderSignInline,
     ]
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
     actions = ["mark_reviewed"]
@@ -290,3 +317,16 @@ class RetiredCodeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "replaced_by"]
     list_filter = ["system", "status"]
     search_fields = ["value", "replaced_by"]
+
+
+# Genes and signs are shared between entries, like organizations: edited here, chosen on the entry form.
+@admin.register(Gene)
+class GeneAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "name", "hgnc_id", "omim_id"]
+    search_fields = ["symbol", "name"]
+
+
+@admin.register(Sign)
+class SignAdmin(admin.ModelAdmin):
+    list_display = ["name", "hpo_id"]
+    search_fields = ["name", "hpo_id"]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Left, Length, Lower, Upper
@@ -683,3 +684,247 @@ class DisorderName(models.Model):
         same = DisorderName.objects.filter(disorder=self.disorder_id, kind=self.kind, name=self.name)
         if self.disorder_id and same.exclude(pk=self.pk).exists():
             raise ValidationError({"name": f"This entry already has this {self.get_kind_display()}."})
+
+
+# Orphanet's prevalence types, most telling first: how many people live with it now, then how many are
+# born with it, then new cases a year; a count of reported cases or families says least.
+PREVALENCE_KIND_ORDER = ("Point prevalence", "Prevalence at birth", "Annual incidence", "Lifetime Prevalence")
+WORLDWIDE = "Worldwide"
+
+
+def _rank(field, values):
+    """An expression ranking ``field`` by its place in ``values`` (anything else after them)."""
+    return Case(*(When(**{field: value}, then=Value(i)) for i, value in enumerate(values)), default=Value(len(values)))
+
+
+class Prevalence(OrderedChild):
+    """One prevalence record as Orphanet states it: what was counted, where, how sure, and who says so.
+
+    The default order is the most relevant first: a worldwide point prevalence, then other point
+    prevalences, birth prevalence, incidence, lifetime prevalence and case counts; within a kind,
+    worldwide before regions and a stated class before none.
+    """
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="prevalences")
+    kind = models.CharField(
+        max_length=50, help_text='Orphanet\'s prevalence type, e.g. "Point prevalence" or "Prevalence at birth".'
+    )
+    prevalence_class = models.CharField(
+        max_length=50, blank=True, help_text='e.g. "1-5 / 10 000"; empty where the source gives none.'
+    )
+    mean_value = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The mean value (per 100 000, or the number of cases or families), where the source gives one.",
+    )
+    geography = models.CharField(max_length=100, blank=True, help_text='e.g. "Worldwide" or "Europe".')
+    qualification = models.CharField(
+        max_length=50, blank=True, help_text='e.g. "Value and class", "Class only", "Case(s)".'
+    )
+    source = models.CharField(max_length=255, blank=True, help_text='e.g. "16325700[PMID]_ORPHANET".')
+
+    class Meta(OrderedChild.Meta):
+        ordering = [
+            _rank("kind", PREVALENCE_KIND_ORDER),
+            _rank("geography", (WORLDWIDE,)),
+            _rank("prevalence_class", ("",)).desc(),
+            "position",
+            "id",
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind__regex=r"^\s*$"), name="prevalence_kind_not_blank"),
+            models.CheckConstraint(
+                condition=Q(mean_value__isnull=True) | Q(mean_value__gt=0), name="prevalence_mean_value_positive"
+            ),
+            # One record once: the importer recognizes what it stored before by these fields.
+            models.UniqueConstraint(
+                "disorder",
+                "kind",
+                "prevalence_class",
+                "mean_value",
+                "geography",
+                "qualification",
+                "source",
+                name="prevalence_record_once",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(filter(None, [self.prevalence_class or "no figure", self.kind.lower(), self.geography]))
+
+    @property
+    def relevance(self):
+        """The default order's key, for rows already in memory (lower is more relevant)."""
+        kind = PREVALENCE_KIND_ORDER.index(self.kind) if self.kind in PREVALENCE_KIND_ORDER else 4
+        return (kind, self.geography != WORLDWIDE, not self.prevalence_class)
+
+    @property
+    def is_relevant(self):
+        """A worldwide point prevalence with a class: the figure that answers "how common is it?"."""
+        return self.relevance == (0, False, False)
+
+
+HGNC_URL = "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:{}"
+OMIM_URL = "https://omim.org/entry/{}"
+CLINVAR_URL = "https://www.ncbi.nlm.nih.gov/clinvar/?term={}%5Bgene%5D"
+
+
+class Gene(models.Model):
+    """A human gene; shared by every entry associated with it (not part of any entry's history)."""
+
+    symbol = models.CharField(max_length=50, help_text='The HGNC symbol, e.g. "PTPN11".')
+    name = models.CharField(max_length=255, blank=True, help_text='e.g. "protein tyrosine phosphatase …".')
+    hgnc_id = models.CharField(max_length=20, blank=True, help_text='The HGNC number without "HGNC:", e.g. "9644".')
+    omim_id = models.CharField(max_length=20, blank=True, help_text='The gene\'s OMIM number, e.g. "176876".')
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["symbol"], name="gene_symbol_unique"),
+            # The symbol is the gene page's address.
+            models.CheckConstraint(condition=Q(symbol__regex=r"^[A-Za-z0-9@._-]+$"), name="gene_symbol_format"),
+            models.CheckConstraint(condition=Q(hgnc_id__regex=r"^[0-9]*$"), name="gene_hgnc_id_digits"),
+            models.CheckConstraint(condition=Q(omim_id__regex=r"^[0-9]*$"), name="gene_omim_id_digits"),
+        ]
+
+    def __str__(self):
+        return self.symbol
+
+    def get_absolute_url(self):
+        return reverse("disorders:gene", args=[self.symbol])
+
+    @property
+    def hgnc_url(self):
+        return HGNC_URL.format(self.hgnc_id) if self.hgnc_id else ""
+
+    @property
+    def omim_url(self):
+        return OMIM_URL.format(self.omim_id) if self.omim_id else ""
+
+    @property
+    def clinvar_url(self):
+        return CLINVAR_URL.format(quote(self.symbol, safe=""))
+
+
+# Orphanet's DisorderGeneAssociationType in words a reader without genetics follows.
+PLAIN_ASSOCIATIONS = {
+    "Disease-causing germline mutation(s) in": "Changes (mutations) in this gene cause the disorder",
+    "Disease-causing germline mutation(s) (loss of function) in": (
+        "Changes (mutations) that stop this gene working cause the disorder"
+    ),
+    "Disease-causing germline mutation(s) (gain of function) in": (
+        "Changes (mutations) that make this gene overactive cause the disorder"
+    ),
+    "Disease-causing somatic mutation(s) in": (
+        "Changes (mutations) in this gene that arise during life, not inherited, cause the disorder"
+    ),
+    "Major susceptibility factor in": "Changes in this gene make the disorder much more likely",
+    "Modifying germline mutation in": "Changes in this gene alter how the disorder shows itself",
+    "Part of a fusion gene in": "This gene, joined to another (a fusion gene), is involved in the disorder",
+    "Role in the phenotype of": "This gene plays a part in the signs of the disorder",
+    "Candidate gene tested in": "This gene has been studied as a possible cause",
+    "Biomarker tested in": "This gene is tested as a marker of the disorder",
+}
+
+
+class GeneAssociation(OrderedChild):
+    """How one of an entry's genes is involved in it; the gene itself is shared."""
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="gene_associations")
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="associations")
+    association = models.CharField(
+        max_length=100,
+        help_text='Orphanet\'s association type, e.g. "Disease-causing germline mutation(s) in".',
+    )
+
+    class Meta(OrderedChild.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "gene", "association"], name="gene_association_once"),
+            models.CheckConstraint(condition=~Q(association__regex=r"^\s*$"), name="gene_association_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.gene} — {self.association}"
+
+    @property
+    def plain_association(self):
+        return PLAIN_ASSOCIATIONS.get(self.association, self.association)
+
+
+HPO_ID_FORMAT = r"^HP:[0-9]{7}$"
+
+
+class Sign(models.Model):
+    """A sign or symptom, as a term of the Human Phenotype Ontology; shared by every entry that has it."""
+
+    hpo_id = models.CharField(
+        max_length=10,
+        validators=[RegexValidator(HPO_ID_FORMAT, 'An HPO identifier looks like "HP:0001519".')],
+        help_text='e.g. "HP:0001519".',
+    )
+    name = models.CharField(max_length=255, help_text='The HPO term, e.g. "Disproportionate tall stature".')
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["hpo_id"], name="sign_hpo_id_unique"),
+            models.CheckConstraint(condition=Q(hpo_id__regex=HPO_ID_FORMAT), name="sign_hpo_id_format"),
+            models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="sign_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("disorders:sign", args=[self.hpo_id])
+
+
+class SignFrequency(models.TextChoices):
+    """How often people with the disorder have a sign: Orphanet's HPO frequency classes, most frequent first."""
+
+    OBLIGATE = "obligate", "Always present (100 %)"
+    VERY_FREQUENT = "very_frequent", "Very frequent (99–80 %)"
+    FREQUENT = "frequent", "Frequent (79–30 %)"
+    OCCASIONAL = "occasional", "Occasional (29–5 %)"
+    VERY_RARE = "very_rare", "Very rare (< 4 %)"
+    EXCLUDED = "excluded", "Excluded (0 %)"
+
+
+class DisorderSign(models.Model):
+    """A sign of one entry and how often people with the disorder have it (Orphanet's HPO frequency class)."""
+
+    Frequency = SignFrequency
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="signs")
+    sign = models.ForeignKey(Sign, on_delete=models.PROTECT, related_name="disorder_signs")
+    frequency = models.CharField(max_length=20, choices=Frequency)
+
+    class Meta:
+        # Most frequent first, the way the entry page groups them.
+        ordering = [_rank("frequency", list(SignFrequency)), "sign__name", "id"]
+        verbose_name = "sign or symptom"
+        verbose_name_plural = "signs and symptoms"
+        constraints = [
+            models.UniqueConstraint(fields=["disorder", "sign"], name="disorder_sign_once"),
+            models.CheckConstraint(
+                condition=Q(frequency__in=SignFrequency.values), name="disorder_sign_frequency_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sign} ({self.get_frequency_display()})"
+
+
+# How much a matching sign counts when ranking entries by signs: about the middle of each frequency band,
+# so an always-present sign counts fully and an excluded one (the entry says it is absent) not at all.
+DisorderSign.Frequency.weight = {
+    DisorderSign.Frequency.OBLIGATE: 1.0,
+    DisorderSign.Frequency.VERY_FREQUENT: 0.9,
+    DisorderSign.Frequency.FREQUENT: 0.55,
+    DisorderSign.Frequency.OCCASIONAL: 0.17,
+    DisorderSign.Frequency.VERY_RARE: 0.02,
+    DisorderSign.Frequency.EXCLUDED: 0.0,
+}

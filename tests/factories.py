@@ -5,7 +5,20 @@ import itertools
 from django.utils import timezone
 from django.utils.text import slugify
 
-from disorders.models import Classification, Code, Disorder, DisorderResource, Section, Source, Subdivision, Synonym
+from disorders.models import (
+    Classification,
+    Code,
+    Disorder,
+    DisorderResource,
+    DisorderSign,
+    Gene,
+    GeneAssociation,
+    Section,
+    Sign,
+    Source,
+    Subdivision,
+    Synonym,
+)
 from disorders.signals import entry_saved
 from resources.models import Organization, Phone
 
@@ -57,3 +70,15 @@ def make_organization(name=None, phones=(), disorder=None, **fields):
     if disorder is not None:
         DisorderResource.objects.create(disorder=disorder, organization=organization)
     return organization
+
+
+def make_gene_association(disorder, symbol, association="Disease-causing germline mutation(s) in", **gene_fields):
+    """Link ``disorder`` to the gene ``symbol`` (created if new; genes are shared between entries)."""
+    gene, _ = Gene.objects.get_or_create(symbol=symbol, defaults=gene_fields)
+    return GeneAssociation.objects.create(disorder=disorder, gene=gene, association=association)
+
+
+def make_disorder_sign(disorder, hpo_id, name, frequency=DisorderSign.Frequency.VERY_FREQUENT):
+    """Give ``disorder`` the sign ``hpo_id`` (created if new; signs are shared between entries)."""
+    sign, _ = Sign.objects.get_or_create(hpo_id=hpo_id, defaults={"name": name})
+    return DisorderSign.objects.create(disorder=disorder, sign=sign, frequency=frequency)

@@ -4,10 +4,29 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from disorders.models import Classification, Code, Disclaimer, Disorder, DisorderResource, RetiredCode, Section, Source
+from disorders.models import (
+    Classification,
+    Code,
+    Disclaimer,
+    Disorder,
+    DisorderResource,
+    Gene,
+    RetiredCode,
+    Section,
+    Sign,
+    Source,
+)
 from resources.models import Organization, Phone
 from tests.conftest import make_staff
-from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source
+from tests.factories import (
+    make_classification,
+    make_code,
+    make_disorder,
+    make_disorder_sign,
+    make_gene_association,
+    make_organization,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +38,8 @@ ADDERS = {
     Source: {"Reviewers"},
     Disclaimer: set(),
     RetiredCode: {"Reviewers"},
+    Gene: {"Editors", "Reviewers"},
+    Sign: {"Editors", "Reviewers"},
 }
 
 
@@ -31,6 +52,9 @@ def one_of_each(db):
     make_source(name="National Organization for Rare Disorders, Inc.", slug="nord")
     RetiredCode.objects.create(system=Code.System.ORPHA, value="1234", status="deprecated", replaced_by="86834")
     make_organization("Rare Cancer Alliance", disorder=disorder, phones=[(Phone.Kind.TEL, "(212)344-6633")])
+    make_gene_association(disorder, "PTPN11")
+    make_disorder_sign(disorder, "HP:0001519", "Disproportionate tall stature")
+    disorder.prevalences.create(kind="Point prevalence", prevalence_class="1-9 / 1 000 000", geography="Worldwide")
     return {
         model: model.objects.first()
         for model in admin.site._registry
@@ -88,6 +112,8 @@ def test_changelist_finds_entries_by_synonym_and_filters_by_status(editor_client
 
 def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
     organization = make_organization("Leukemia & Lymphoma Society")
+    gene = Gene.objects.create(symbol="PTPN11", name="protein tyrosine phosphatase non-receptor type 11")
+    sign = Sign.objects.create(hpo_id="HP:0001519", name="Disproportionate tall stature")
     data = {
         "title": "Examplitis Syndrome",
         "slug": "examplitis-syndrome",
@@ -107,6 +133,21 @@ def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
         "codes": [{"system": "ORPHA", "value": "999999", "relation": "exact"}],
         "attributions": [],
         "resources": [{"organization": str(organization.pk), "position": "0"}],
+        "prevalences": [
+            {
+                "kind": "Point prevalence",
+                "prevalence_class": "1-5 / 10 000",
+                "mean_value": "",
+                "geography": "Worldwide",
+                "qualification": "Class only",
+                "source": "[EXPERT]",
+                "position": "0",
+            }
+        ],
+        "gene_associations": [
+            {"gene": str(gene.pk), "association": "Disease-causing germline mutation(s) in", "position": "0"}
+        ],
+        "signs": [{"sign": str(sign.pk), "frequency": "very_frequent"}],
     }.items():
         data.update({f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"})
         for index, row in enumerate(rows):
@@ -118,6 +159,9 @@ def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
     assert disorder.sections.get().body == "Para one."
     assert disorder.codes.get().value == "999999"
     assert DisorderResource.objects.get(disorder=disorder).organization == organization
+    assert [str(p) for p in disorder.prevalences.all()] == ["1-5 / 10 000, point prevalence, Worldwide"]
+    assert [a.gene for a in disorder.gene_associations.all()] == [gene]
+    assert [(s.sign, s.frequency) for s in disorder.signs.all()] == [(sign, "very_frequent")]
     assert disorder.content_changed_at is not None
     assert Code.objects.count() == 1
 

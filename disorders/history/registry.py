@@ -8,7 +8,18 @@ import reversion
 from django.db import models
 from django.utils.text import capfirst
 
-from disorders.models import Code, Disorder, DisorderResource, DisorderSource, Section, Subdivision, Synonym
+from disorders.models import (
+    Code,
+    Disorder,
+    DisorderResource,
+    DisorderSign,
+    DisorderSource,
+    GeneAssociation,
+    Prevalence,
+    Section,
+    Subdivision,
+    Synonym,
+)
 
 if TYPE_CHECKING:
     from disorders.history.snapshots import RowReader
@@ -42,7 +53,7 @@ class EntryPart:
 
 
 # The rows one entry owns, in the order the history lists them. Shared rows (organizations, sources,
-# classifications) are not parts: an entry's revision only records which of them it points at.
+# classifications, genes, signs) are not parts: an entry's revision only records which of them it points at.
 PARTS = (
     EntryPart(name="synonyms", model=Synonym, name_fields=("name",), describe=lambda row: row.text("name")),
     EntryPart(name="subdivisions", model=Subdivision, name_fields=("name",), describe=lambda row: row.text("name")),
@@ -70,6 +81,27 @@ PARTS = (
         model=DisorderResource,
         name_fields=("organization",),
         describe=lambda row: row.text("organization"),
+    ),
+    EntryPart(
+        name="prevalences",
+        model=Prevalence,
+        name_fields=("prevalence_class", "kind", "geography"),
+        describe=lambda row: ", ".join(
+            filter(None, [row.text("prevalence_class"), row.text("kind"), row.text("geography")])
+        ),
+    ),
+    # Which genes and signs an entry has is its own; the genes and signs themselves are shared.
+    EntryPart(
+        name="gene_associations",
+        model=GeneAssociation,
+        name_fields=("gene", "association"),
+        describe=lambda row: f"{row.text('gene')} — {row.text('association')}",
+    ),
+    EntryPart(
+        name="signs",
+        model=DisorderSign,
+        name_fields=("sign",),
+        describe=lambda row: row.text("sign"),
     ),
 )
 
