@@ -140,6 +140,8 @@ class Exporter:
     def classification_paths(self, nodes):
         """Each node with its path: names from its tree's root down to the node (one query for the whole run)."""
         nodes = list(nodes)
+        if hasattr(next(iter(nodes), None), "path_names"):  # fetched with_entry_content(): paths came along
+            return [(node, node.path_names) for node in nodes]
         if nodes and self._paths is None:
             # The tree query walks every tree whatever it is asked for, so one query serves every entry of a run.
             self._paths = dict(Classification.objects.with_paths().values_list("pk", "path_names"))

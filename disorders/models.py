@@ -177,6 +177,9 @@ class DisorderQuerySet(models.QuerySet):
             models.Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
             models.Prefetch("resources", queryset=DisorderResource.objects.select_related("organization")),
             "resources__organization__phones",
+            "prevalences",
+            models.Prefetch("gene_associations", queryset=GeneAssociation.objects.select_related("gene")),
+            models.Prefetch("signs", queryset=DisorderSign.objects.select_related("sign")),
         )
 
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from disorders import views
 from disorders.feeds import UpdatesFeed
@@ -14,4 +15,7 @@ urlpatterns = [
     path("feeds/updates/", reader_cache(UpdatesFeed()), name="updates-feed"),
     path("classifications/<slug:slug>/", views.ClassificationDetailView.as_view(), name="classification"),
     path("codes/<str:system>/<str:value>/", views.code_redirect, name="code"),
+    # Stand-ins until the gene and sign pages exist (branch h8-pages): the entry page links to these names.
+    path("genes/<str:symbol>/", RedirectView.as_view(url="/search/?q=%(symbol)s"), name="gene"),
+    path("signs/<str:hpo_id>/", RedirectView.as_view(url="/search/?q=%(hpo_id)s"), name="sign"),
 ]

@@ -1,3 +1,4 @@
+import re
 import string
 
 from django import forms
@@ -10,6 +11,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, search
 from disorders.export import carries_nord_text, entry_as_dict, export_queryset
+from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     OTHER_INITIAL,
     Classification,
@@ -17,6 +19,7 @@ from disorders.models import (
     Disclaimer,
     Disorder,
     DisorderName,
+    DisorderSign,
     RetiredCode,
 )
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
@@ -55,6 +58,7 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
         nord_text = carries_nord_text(attributions)
         sections = list(disorder.sections.all())
+        prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
         # Without a summary the first section is what the entry says first: it goes right under the title.
         lead_sections = [] if disorder.summary else sections[:1]
         context.update(
@@ -64,6 +68,13 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             sections=sections[len(lead_sections) :],
             classification_trees=classification_trees(disorder.classifications.all()),
             codes=codes_by_relation(disorder.codes.all()),
+            # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
+            prevalences=prevalences[:PREVALENCES_SHOWN],
+            more_prevalences=prevalences[PREVALENCES_SHOWN:],
+            # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
+            facts_source=next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
+            sign_groups=signs_by_frequency(disorder.signs.all()),
+            genes=genes_with_associations(disorder.gene_associations.all()),
             site_disclaimers=list(disclaimers.values()),
             attributions=attributions,
             complete_reports=[attribution for attribution in attributions if attribution.complete_report],
@@ -85,6 +96,24 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             condition["code"] = [
                 {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
             ]
+        # The facts box as schema.org's one free-text field for them.
+        epidemiology = [
+            f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
+            for prevalence in disorder.prevalences.all()
+            if prevalence.prevalence_class
+        ]
+        epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
+        if epidemiology:
+            condition["epidemiology"] = "; ".join(epidemiology)
+        if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
+            condition["signOrSymptom"] = [
+                {
+                    "@type": "MedicalSignOrSymptom",
+                    "name": sign.sign.name,
+                    "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
+                }
+                for sign in signs
+            ]
         page = {
             "@context": "https://schema.org",
             "@type": "MedicalWebPage",
@@ -102,6 +131,46 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         }
         page.update({key: value.isoformat() for key, value in dates.items() if value})
         return page
+
+
+FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
+# How many prevalence records show before the rest fold away behind a disclosure.
+PREVALENCES_SHOWN = 2
+# Orphanet names a record's sources as "16325700[PMID]_ORPHANET": PubMed numbers and the words of the rest.
+_PMID = re.compile(r"^(?P<number>[0-9]+)\[PMID\]$")
+_SOURCE_NAMES = {"ORPHANET": "Orphanet", "EXPERT": "expert opinion"}
+
+
+def with_references(prevalence):
+    """The record with ``references``: its sources as ``[(text, url or "")]``, PubMed articles linked."""
+    prevalence.references = []
+    for part in filter(None, prevalence.source.split("_")):
+        if match := _PMID.match(part):
+            number = match["number"]
+            prevalence.references.append((f"PMID {number}", f"https://pubmed.ncbi.nlm.nih.gov/{number}/"))
+        else:
+            prevalence.references.append((_SOURCE_NAMES.get(part, part), ""))
+    return prevalence
+
+
+def signs_by_frequency(signs):
+    """``[{"label", "signs"}]``: the entry's signs grouped by frequency, most frequent first."""
+    groups = {}
+    for sign in signs:
+        groups.setdefault(sign.frequency, []).append(sign)
+    return [
+        {"label": DisorderSign.Frequency(frequency).label, "signs": groups[frequency]}
+        for frequency in DisorderSign.Frequency
+        if frequency in groups
+    ]
+
+
+def genes_with_associations(associations):
+    """``[(gene, [plain associations])]``: each gene once, however many ways it is involved."""
+    genes = {}
+    for association in associations:
+        genes.setdefault(association.gene, []).append(association.plain_association)
+    return list(genes.items())
 
 
 def codes_by_relation(codes):

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from pytest_django.asserts import assertContains, assertNotContains
 
-from disorders.models import Code, DisorderSource, Section
+from disorders.models import Code, DisorderSign, DisorderSource, Gene, GeneAssociation, Prevalence, Section, Sign
 from disorders.views import PATH_SEPARATOR
 from tests.factories import make_classification, make_code, make_disorder, make_source
 from tests.sample_entries import make_jmml_entry
@@ -187,3 +187,102 @@ def test_source_date_is_shown_beside_our_last_updated_date(client, orphanet_entr
 
 def structured_data(response):
     return json.loads(html_of(response).split('<script type="application/ld+json">')[1].split("</script>")[0])
+
+
+def test_facts_box_shows_every_prevalence_most_relevant_first_with_inheritance_onset_and_source(client, orphanet_entry):
+    orphanet_entry.inheritance = "Autosomal dominant"
+    orphanet_entry.age_of_onset = "All ages"
+    orphanet_entry.save()
+    orphanet_entry.attributions.update(url="https://www.orpha.net/en/disease/detail/1")
+    for position, (kind, prevalence_class, geography) in enumerate(
+        [
+            ("Annual incidence", "1-9 / 100 000", "Europe"),
+            ("Point prevalence", "1-9 / 1 000 000", "Europe"),
+            ("Prevalence at birth", "1-5 / 10 000", "Worldwide"),
+            ("Point prevalence", "1-5 / 10 000", "Worldwide"),
+        ]
+    ):
+        Prevalence.objects.create(
+            disorder=orphanet_entry,
+            kind=kind,
+            prevalence_class=prevalence_class,
+            geography=geography,
+            source="16325700[PMID]_ORPHANET",
+            position=position,
+        )
+
+    response = client.get(orphanet_entry.get_absolute_url())
+    html = html_of(response)
+
+    facts = html.split('<section class="facts-box"')[1].split("</section>")[0]
+    shown, folded = facts.split("<details")
+    # The worldwide point prevalence first, then the next most relevant; the rest behind a disclosure.
+    assert shown.index("1-5 / 10 000</strong>") < shown.index("1-9 / 1 000 000</strong>")
+    assert "point prevalence, Worldwide" in shown
+    assert "<summary>2 more figures</summary>" in folded
+    assert "prevalence at birth, Worldwide" in folded and "annual incidence, Europe" in folded
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/16325700/" rel="external">PMID 16325700</a>' in shown
+    assert "<dt>Inheritance</dt><dd>Autosomal dominant</dd>" in facts
+    assert "<dt>Age of onset</dt><dd>All ages</dd>" in facts
+    assert 'Source: <a href="https://www.orpha.net/en/disease/detail/1" rel="external">Orphanet</a>' in facts
+    # Right under the entry's first words, before its names and the rest.
+    assert html.index(f"<p>{DEFINITION}</p>") < html.index('class="facts-box"')
+    epidemiology = structured_data(response)["about"]["epidemiology"]
+    assert epidemiology.startswith("Point prevalence: 1-5 / 10 000 (Worldwide);")
+    assert epidemiology.endswith("Inheritance: Autosomal dominant; Age of onset: All ages")
+
+
+def test_an_entry_without_facts_has_no_facts_box(client, orphanet_entry):
+    html = html_of(client.get(orphanet_entry.get_absolute_url()))
+
+    assert "facts-box" not in html
+    assert "epidemiology" not in html
+
+
+def test_signs_are_grouped_by_frequency_the_most_frequent_open_each_linking_to_its_page(client, orphanet_entry):
+    signs = {
+        ("HP:0001519", "Disproportionate tall stature"): DisorderSign.Frequency.VERY_FREQUENT,
+        ("HP:0001166", "Arachnodactyly"): DisorderSign.Frequency.VERY_FREQUENT,
+        ("HP:0000545", "Myopia"): DisorderSign.Frequency.FREQUENT,
+        ("HP:0001634", "Mitral valve prolapse"): DisorderSign.Frequency.OCCASIONAL,
+        ("HP:0001249", "Intellectual disability"): DisorderSign.Frequency.EXCLUDED,
+    }
+    for (hpo_id, name), frequency in signs.items():
+        DisorderSign.objects.create(
+            disorder=orphanet_entry, sign=Sign.objects.create(hpo_id=hpo_id, name=name), frequency=frequency
+        )
+
+    response = client.get(orphanet_entry.get_absolute_url())
+    html = html_of(response)
+
+    groups = re.findall(r'<details class="sign-group"( open)?>\s*<summary>([^<]+)</summary>', html)
+    assert groups == [
+        (" open", "Very frequent (99–80 %): 2 signs"),
+        ("", "Frequent (79–30 %): 1 sign"),
+        ("", "Occasional (29–5 %): 1 sign"),
+        ("", "Excluded (0 %): 1 sign"),
+    ]
+    tall = Sign.objects.get(hpo_id="HP:0001519")
+    assertContains(response, f'<a href="{tall.get_absolute_url()}">Disproportionate tall stature</a>', html=True)
+    assert tall.get_absolute_url() == "/signs/HP:0001519/"
+    very_frequent = html.split('<details class="sign-group" open>')[1].split("</details>")[0]
+    assert very_frequent.index("Arachnodactyly") < very_frequent.index("Disproportionate tall stature")
+    # A sign the entry says is absent is no symptom of it.
+    symptoms = [item["name"] for item in structured_data(response)["about"]["signOrSymptom"]]
+    assert symptoms == ["Arachnodactyly", "Disproportionate tall stature", "Myopia", "Mitral valve prolapse"]
+
+
+def test_genes_link_to_their_page_once_each_with_the_association_in_plain_words(client, orphanet_entry):
+    ptpn11 = Gene.objects.create(symbol="PTPN11", name="protein tyrosine phosphatase non-receptor type 11")
+    for association in ["Disease-causing germline mutation(s) in", "Modifying germline mutation in"]:
+        GeneAssociation.objects.create(disorder=orphanet_entry, gene=ptpn11, association=association)
+
+    response = client.get(orphanet_entry.get_absolute_url())
+
+    assertContains(response, f'<a class="gene-symbol" href="{ptpn11.get_absolute_url()}">PTPN11</a>', count=1)
+    assert ptpn11.get_absolute_url() == "/genes/PTPN11/"
+    assertContains(
+        response,
+        "Changes (mutations) in this gene cause the disorder; Changes in this gene alter how the disorder shows itself",
+    )
+    assertNotContains(response, "Disease-causing germline mutation(s) in")

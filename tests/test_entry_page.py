@@ -232,14 +232,15 @@ def test_entry_page_query_count_does_not_grow_with_synonyms_or_organizations(
     disorder.classifications.add(make_classification(), make_classification())
     make_code(disorder)
 
-    with django_assert_max_num_queries(12):  # 10 today: one per related list, plus the disclaimers
+    # One per related list (prevalences, genes and signs among them), the disclaimers and the revision years.
+    with django_assert_max_num_queries(13):
         response = client.get(disorder.get_absolute_url())
 
     assertContains(response, "Synonym 19")
     assertContains(response, "Helpers 9")
     # Staff pay two more (session and user) for the same page.
     client.force_login(editor)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         client.get(disorder.get_absolute_url())
 
 
