@@ -115,3 +115,19 @@ def test_entry_revisions_are_filled_from_the_revisions_recorded_before(latest_af
     stamps = EntryRevision.objects.filter(disorder=disorder.pk).values_list("content_changed_at", flat=True)
     assert sorted(stamp.year for stamp in stamps) == [2019, 2024]
     assert history.revision_years(Disorder.objects.get(pk=disorder.pk)) == [2024, 2019]
+
+
+def test_stored_windows_1252_leftovers_become_the_characters_meant(latest_after):
+    old = migrate([("disorders", "0010_genes_signs_prevalences")])
+    disorder = old.get_model("disorders", "Disorder").objects.create(title="Crohn\x92s disease", slug="crohns")
+    old.get_model("disorders", "Section").objects.create(
+        disorder=disorder, kind="definition", body="Like Crohn\x92s disease \x96 but rarer."
+    )
+
+    migrate()
+
+    repaired = Disorder.objects.get(pk=disorder.pk)
+    assert repaired.title == "Crohn’s disease"
+    assert repaired.sections.get().body == "Like Crohn’s disease – but rarer."
+    # The search index follows.
+    assert list(repaired.names.values_list("name", flat=True)) == ["Crohn’s disease"]

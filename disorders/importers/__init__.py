@@ -1,6 +1,11 @@
 """Importers of other organizations' data: NORD abstracts (``nord``) and Orphanet open data (``orphanet``)."""
 
+import re
+
 from django.utils.text import slugify
+
+# C1 control characters: in text that should have none they are Windows-1252 bytes read as Latin-1.
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")
 
 
 def unique_slug(text, is_taken, *, fallback):
@@ -10,6 +15,14 @@ def unique_slug(text, is_taken, *, fallback):
     while is_taken(candidate):
         candidate, number = f"{base}-{number}", number + 1
     return candidate
+
+
+def repair_cp1252(text):
+    """Windows-1252 leftovers (U+0080–U+009F) as the characters meant: "Crohn\\x92s" becomes "Crohn\u2019s".
+
+    The five bytes Windows-1252 leaves undefined stand for nothing and are dropped.
+    """
+    return _C1_CONTROLS.sub(lambda match: bytes([ord(match.group())]).decode("cp1252", errors="ignore"), text)
 
 
 def same_text(stored, wanted):

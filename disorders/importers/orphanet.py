@@ -19,6 +19,10 @@ How Orphanet's concepts land in the model:
 - Disorders (Disease, Malformation syndrome, …) and subtypes become entries: title,
   synonyms, a Definition section attributed to the Orphanet source, prevalence, age of
   onset, inheritance, ORPHA and OMIM codes, and an Orphanet attribution ("ORPHA:86834").
+  Every prevalence record, gene association (genes are shared rows, matched by symbol)
+  and HPO sign with its frequency class (signs shared, matched by HPO id) is added too.
+  A packet also lists the genes of its children (``Children``); those are the children's
+  own, listed in their own packets, so only the packet's top-level ``Genes`` are its entry's.
   A subtype is also listed as a linked subdivision of the entry above it.
 - Groups (Category, Clinical group) become classification nodes with
   ``external_id = "ORPHA:<code>"``. The classification trees give them their hierarchy:
@@ -44,7 +48,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import fields as dataclass_fields
+from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
 
@@ -55,14 +61,20 @@ from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
 from disorders import history
-from disorders.importers import TitlesByAction, same_text, unique_slug
+from disorders.importers import TitlesByAction, repair_cp1252, same_text, unique_slug
 from disorders.models import (
+    HPO_ID_FORMAT,
     Classification,
     Code,
     Disorder,
+    DisorderSign,
     DisorderSource,
+    Gene,
+    GeneAssociation,
+    Prevalence,
     RetiredCode,
     Section,
+    Sign,
     Source,
     Subdivision,
     Synonym,
@@ -103,7 +115,20 @@ RETIRED_STATUSES = {"deprecated": RetiredCode.Status.DEPRECATED, "obsolete": Ret
 _NO_DATA = frozenset({"no data", "no data available", "not yet documented"})
 _PREVALENCE_TYPES = ["Point prevalence", "Prevalence at birth", "Annual incidence", "Lifetime Prevalence"]
 _CASES = "Cases/families"
+_MEAN_PLACES = Decimal("0.0001")
+_UNKNOWN_CLASS = "unknown"  # a prevalence record without a class is stored with an empty one
 _BROAD_AREAS = ("Worldwide", "Europe")  # a class for these is stated without naming the area, as Orphanet does
+# Orphanet's HPO frequency classes ("Very frequent (99-80%)"), by the words before the figures.
+_FREQUENCIES = {
+    "obligate": DisorderSign.Frequency.OBLIGATE,
+    "very frequent": DisorderSign.Frequency.VERY_FREQUENT,
+    "frequent": DisorderSign.Frequency.FREQUENT,
+    "occasional": DisorderSign.Frequency.OCCASIONAL,
+    "very rare": DisorderSign.Frequency.VERY_RARE,
+    "excluded": DisorderSign.Frequency.EXCLUDED,
+}
+_HPO_ID = re.compile(HPO_ID_FORMAT)
+_GENE_SYMBOL = re.compile(r"^[A-Za-z0-9@._-]+$")
 _ICD_MARK = re.compile(r"[+*†]$")  # ICD-10 dagger (etiology) and asterisk (manifestation) marks
 _PROGRESS_EVERY = 500
 _BATCH = 1000
@@ -128,6 +153,32 @@ class Mapping:
     relation: str  # a Code.Relation value
 
 
+@dataclass(frozen=True)
+class PrevalenceRecord:
+    kind: str
+    prevalence_class: str  # "" where Orphanet gives none ("no data", "Unknown")
+    mean_value: Decimal | None
+    geography: str
+    qualification: str
+    source: str
+
+
+@dataclass(frozen=True)
+class GeneRecord:
+    symbol: str
+    name: str
+    association: str
+    hgnc_id: str = ""
+    omim_id: str = ""
+
+
+@dataclass(frozen=True)
+class SignRecord:
+    hpo_id: str
+    name: str
+    frequency: str  # a DisorderSign.Frequency value
+
+
 @dataclass
 class Packet:
     """One ORPHApacket, reduced to what an entry or a classification node shows."""
@@ -141,6 +192,9 @@ class Packet:
     prevalence: str = ""
     age_of_onset: str = ""
     inheritance: str = ""
+    prevalences: list[PrevalenceRecord] = field(default_factory=list)
+    genes: list[GeneRecord] = field(default_factory=list)
+    signs: list[SignRecord] = field(default_factory=list)
     mappings: list[Mapping] = field(default_factory=list)
     # External references whose stated relation has no honest Code.Relation: (system, value, relation as stated).
     unmapped: list[tuple[str, str, str]] = field(default_factory=list)
@@ -203,7 +257,7 @@ class ClassificationTree:
 
 def clean_name(text):
     """A label or synonym as plain text: entities decoded, stray tags dropped, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"</?[a-zA-Z][^<>]*>", "", text)).split())
+    return " ".join(repair_cp1252(html.unescape(re.sub(r"</?[a-zA-Z][^<>]*>", "", text))).split())
 
 
 def definition_markdown(text):
@@ -216,7 +270,7 @@ def definition_markdown(text):
     text = re.sub(r"<i<", "<i>", text, flags=re.IGNORECASE)  # one packet has "<i<SYNE1</i>"
     text = re.sub(r"<i>\s*(.*?)\s*</i>", r"*\1*", text, flags=re.IGNORECASE | re.DOTALL)
     text = re.sub(r"</?[a-zA-Z][^<>]*>", "", text)
-    text = html.unescape(text).replace("\ufb01", "fi").replace("\ufb02", "fl")
+    text = repair_cp1252(html.unescape(text)).replace("\ufb01", "fi").replace("\ufb02", "fl")
     return " ".join(text.replace("`", "\\`").split())
 
 
@@ -309,7 +363,68 @@ def _prevalence(items):
     return (f"{stated} ({', '.join(qualifiers)})" if qualifiers else stated)[:200]
 
 
+def _prevalence_record(item, origin, code):
+    mean = _text(item.get("ValMoy"))
+    try:
+        # As stored (four decimals), so that a re-run recognizes the record.
+        mean_value = None if not mean or mean.casefold() in _NO_DATA else Decimal(mean).quantize(_MEAN_PLACES)
+    except InvalidOperation:
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: a prevalence's ValMoy {mean!r} is not a number") from None
+    stated = _text(item.get("PrevalenceClass"))
+    qualification = _text(item.get("PrevalenceQualification"))
+    return PrevalenceRecord(
+        kind=_text(item.get("PrevalenceType"))[:50],
+        prevalence_class="" if stated.casefold() in _NO_DATA | {_UNKNOWN_CLASS} else stated[:50],
+        # 0 is what Orphanet writes where a mean means nothing (a class only, a count of cases).
+        mean_value=mean_value or None,
+        geography=_text(item.get("PrevalenceGeographic"))[:100],
+        qualification="" if qualification.casefold() in _NO_DATA else qualification[:50],
+        source=_text(item.get("Source"))[:255],
+    )
+
+
+def _gene_record(item, origin, code):
+    symbol = _text(item.get("Symbol"))
+    if not symbol:
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: a gene has no Symbol")
+    if not _GENE_SYMBOL.match(symbol):
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: gene symbol {symbol!r} is not a gene symbol")
+    association = _text(item.get("DisorderGeneAssociationType"))
+    if not association:
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: gene {symbol} has no DisorderGeneAssociationType")
+    ids = {}
+    for reference in _leaves(item.get("ExternalReferences"), "ExternalReference", dict, origin, f"{symbol} references"):
+        system, value = _text(reference.get("Source")), str(reference.get("Reference") or "").strip()
+        if system in ("HGNC", "OMIM"):
+            if not value.isdigit():
+                raise OrphanetImportError(f"{origin}: ORPHA:{code}: gene {symbol}: {system} {value!r} is not a number")
+            ids.setdefault(system, value)
+    return GeneRecord(
+        symbol=symbol[:50],
+        name=_text(item.get("Name"))[:255],
+        association=association[:100],
+        hgnc_id=ids.get("HGNC", ""),
+        omim_id=ids.get("OMIM", ""),
+    )
+
+
+def _sign_record(item, origin, code):
+    hpo_id = _text(item.get("HPOId"))
+    if not _HPO_ID.match(hpo_id):
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: phenotype HPOId {hpo_id!r} is not an HPO id (HP:0000000)")
+    name = _text(item.get("HPOTerm"))
+    if not name:
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: phenotype {hpo_id} has no HPOTerm")
+    stated = _text(item.get("HPOFrequency"))
+    frequency = _FREQUENCIES.get(stated.split("(", 1)[0].strip().casefold())
+    if frequency is None:
+        raise OrphanetImportError(f"{origin}: ORPHA:{code}: phenotype {hpo_id} has an unknown HPOFrequency {stated!r}")
+    return SignRecord(hpo_id=hpo_id, name=name[:255], frequency=frequency)
+
+
 def _leaves(node, key, expected, origin, what):
+    if isinstance(node, str) and node.casefold() in _NO_DATA:
+        return  # "Genes": "no data"
     for item in _unwrap(node, key):
         if not isinstance(item, expected):
             raise OrphanetImportError(f"{origin}: unexpected {what} entry {json.dumps(item)[:60]}")
@@ -346,8 +461,18 @@ def parse_packet(data, *, origin="<packet>"):
             raise OrphanetImportError(f"{origin}: ORPHA:{code} has a parent without an ORPHAcode")
         parent_code = _orphacode(parent["ORPHAcode"], origin, whose=f"ORPHA:{code}: a parent's ")
         parsed.parents.append(Reference(parent_code, _text(parent.get("Label"))))
-    prevalences = _leaves(packet.get("Prevalences"), "Prevalence", dict, origin, "Prevalences")
+    prevalences = list(_leaves(packet.get("Prevalences"), "Prevalence", dict, origin, "Prevalences"))
     parsed.prevalence = _prevalence(prevalences)
+    records = (_prevalence_record(item, origin, code) for item in prevalences)
+    # A record of no type is Orphanet's placeholder for none; a record given twice is one.
+    parsed.prevalences = list(dict.fromkeys(record for record in records if record.kind.casefold() not in _NO_DATA))
+    genes = (_gene_record(item, origin, code) for item in _leaves(packet.get("Genes"), "Gene", dict, origin, "Genes"))
+    parsed.genes = list({(gene.symbol, gene.association): gene for gene in genes}.values())
+    signs = {}
+    for item in _leaves(packet.get("Phenotypes"), "Phenotype", dict, origin, "Phenotypes"):
+        sign = _sign_record(item, origin, code)
+        signs.setdefault(sign.hpo_id, sign)  # one frequency per sign: the first the packet gives
+    parsed.signs = list(signs.values())
     onsets = _leaves(packet.get("AverageAgeOfOnsets"), "AverageAgeOfOnset", dict, origin, "AverageAgeOfOnsets")
     parsed.age_of_onset = _listed(_text(onset) for onset in onsets)
     inheritances = _leaves(packet.get("TypeOfInheritances"), "TypeOfInheritance", dict, origin, "TypeOfInheritances")
@@ -651,6 +776,8 @@ class ImportResult(TitlesByAction):
     retired_created: int = 0
     retired_updated: int = 0
     retired_unchanged: int = 0
+    genes_created: int = 0
+    signs_created: int = 0
     # Things deliberately not written, counted by kind ("OMIM mapping ND", "definition kept: written by others").
     notes: Counter = field(default_factory=Counter)
     dry_run: bool = False
@@ -771,6 +898,11 @@ class _Entry:
     definition: Section | None = None
     next_section: int = 0
     attribution: DisorderSource | None = None
+    prevalences: set[tuple] = field(default_factory=set)  # PrevalenceRecord fields
+    next_prevalence: int = 0
+    gene_links: set[tuple[int, str]] = field(default_factory=set)  # (gene id, association)
+    next_gene: int = 0
+    signs: dict[int, str] = field(default_factory=dict)  # sign id -> frequency
     code: str = ""  # the ORPHA code this run imported it from, or gave it codes or names for
     in_run: bool = False  # a packet of this run is about this entry
     action: str = "unchanged"
@@ -1049,9 +1181,61 @@ class _Loader:
             self.entries[section.disorder_id].definition = section
         for attribution in DisorderSource.objects.filter(disorder_id__in=ids, source=self.source):
             self.entries[attribution.disorder_id].attribution = attribution
+        record_fields = [f.name for f in dataclass_fields(PrevalenceRecord)]
+        for disorder_id, position, *record in (
+            Prevalence.objects.filter(disorder_id__in=ids)
+            .order_by()
+            .values_list("disorder_id", "position", *record_fields)
+        ):
+            entry = self.entries[disorder_id]
+            entry.prevalences.add(tuple(record))
+            entry.next_prevalence = max(entry.next_prevalence, position + 1)
+        for disorder_id, gene_id, association, position in (
+            GeneAssociation.objects.filter(disorder_id__in=ids)
+            .order_by()
+            .values_list("disorder_id", "gene_id", "association", "position")
+        ):
+            entry = self.entries[disorder_id]
+            entry.gene_links.add((gene_id, association))
+            entry.next_gene = max(entry.next_gene, position + 1)
+        signs = DisorderSign.objects.filter(disorder_id__in=ids).order_by()
+        for disorder_id, sign_id, frequency in signs.values_list("disorder_id", "sign_id", "frequency"):
+            self.entries[disorder_id].signs[sign_id] = frequency
+
+    def _load_genes_and_signs(self, packets):
+        """The genes and signs the packets name, by symbol and HPO id: created when new, empty fields filled."""
+        self.genes = {gene.symbol: gene for gene in Gene.objects.all()}
+        self.signs = {sign.hpo_id: sign for sign in Sign.objects.all()}
+        new_genes, new_signs, filled = {}, {}, {}
+        for packet in packets:
+            for record in packet.genes:
+                gene = self.genes.get(record.symbol)
+                if gene is None and record.symbol not in new_genes:
+                    new_genes[record.symbol] = Gene(
+                        symbol=record.symbol, name=record.name, hgnc_id=record.hgnc_id, omim_id=record.omim_id
+                    )
+                elif gene is not None:
+                    # Shared rows: an editor's wording stays, what is missing is filled.
+                    for name in ("name", "hgnc_id", "omim_id"):
+                        if getattr(record, name) and not getattr(gene, name):
+                            setattr(gene, name, getattr(record, name))
+                            filled[gene.pk] = gene
+                            self.updated_fields[Gene].add(name)
+            for record in packet.signs:
+                if record.hpo_id not in self.signs:
+                    new_signs.setdefault(record.hpo_id, Sign(hpo_id=record.hpo_id, name=record.name))
+        Gene.objects.bulk_create(new_genes.values(), batch_size=_BATCH)
+        Sign.objects.bulk_create(new_signs.values(), batch_size=_BATCH)
+        if filled:
+            Gene.objects.bulk_update(filled.values(), sorted(self.updated_fields.pop(Gene)), batch_size=_BATCH)
+        self.genes.update(new_genes)
+        self.signs.update(new_signs)
+        self.result.genes_created += len(new_genes)
+        self.result.signs_created += len(new_signs)
 
     def load_entries(self, packets):
         """Match or create one entry per disorder and subtype packet, then give each what its packet lists."""
+        self._load_genes_and_signs([packet for packet in packets if packet.kind in ("disorder", "subtype")])
         matched, new = [], []
         for packet in packets:
             if packet.kind == "group":
@@ -1105,6 +1289,7 @@ class _Loader:
             self._set_definition(entry, packet)
             self._set_attribution(entry, packet)
             self._fill_facts(entry, packet)
+            self._add_facts_records(entry, packet)
             self._add_classifications(entry, packet)
             if number % _PROGRESS_EVERY == 0:
                 self.progress(f"Writing entries: {number}/{len(pairs)}")
@@ -1185,6 +1370,41 @@ class _Loader:
             elif wanted and stored != wanted:
                 self.result.notes[f"{name.replace('_', ' ')} kept: the entry states it differently"] += 1
 
+    def _add_facts_records(self, entry, packet):
+        """The packet's prevalence records, genes and signs the entry lacks; what it has stays as it is."""
+        for record in packet.prevalences:
+            if astuple(record) in entry.prevalences:
+                continue
+            self.pending[Prevalence].append(
+                Prevalence(disorder=entry.disorder, position=entry.next_prevalence, **asdict(record))
+            )
+            entry.prevalences.add(astuple(record))
+            entry.next_prevalence += 1
+            entry.touch()
+        for record in packet.genes:
+            gene = self.genes[record.symbol]
+            if (gene.pk, record.association) in entry.gene_links:
+                continue
+            self.pending[GeneAssociation].append(
+                GeneAssociation(
+                    disorder=entry.disorder, gene=gene, association=record.association, position=entry.next_gene
+                )
+            )
+            entry.gene_links.add((gene.pk, record.association))
+            entry.next_gene += 1
+            entry.touch()
+        for record in packet.signs:
+            sign = self.signs[record.hpo_id]
+            stored = entry.signs.get(sign.pk)
+            if stored is None:
+                self.pending[DisorderSign].append(
+                    DisorderSign(disorder=entry.disorder, sign=sign, frequency=record.frequency)
+                )
+                entry.signs[sign.pk] = record.frequency
+                entry.touch()
+            elif stored != record.frequency:
+                self.result.notes["sign frequency kept: the entry states it differently"] += 1
+
     def _add_classifications(self, entry, packet):
         nodes = set(self.tree_links.get(packet.code, ()))
         for parent in packet.parents:
@@ -1208,7 +1428,17 @@ class _Loader:
 
     def _flush(self):
         """Write queued rows: new ones in bulk, changed ones in bulk."""
-        for model in (Synonym, Code, Section, DisorderSource, Subdivision, Disorder.classifications.through):
+        for model in (
+            Synonym,
+            Code,
+            Section,
+            DisorderSource,
+            Subdivision,
+            Prevalence,
+            GeneAssociation,
+            DisorderSign,
+            Disorder.classifications.through,
+        ):
             model.objects.bulk_create(self.pending.pop(model, []), batch_size=_BATCH)
         for model in (Section, DisorderSource, Subdivision):
             rows = list(self.updated.pop(model, {}).values())

@@ -85,7 +85,8 @@ class Command(BaseCommand):
             f"{len(result.unchanged)} unchanged, {len(result.skipped)} skipped; "
             f"groups: {result.groups}; classification nodes: {result.nodes_created} created, "
             f"{result.nodes_updated} updated; retired codes: {result.retired_created} created, "
-            f"{result.retired_updated} updated, {result.retired_unchanged} unchanged."
+            f"{result.retired_updated} updated, {result.retired_unchanged} unchanged; "
+            f"genes: {result.genes_created} created; signs: {result.signs_created} created."
         )
         if result.dry_run:
             self.stdout.write(self.style.WARNING(f"Dry run, nothing written. {summary}"))
