@@ -1,4 +1,5 @@
-from disorders.models import Classification, Disorder
+from disorders.models import Classification, Disorder, DisorderSign, Gene, GeneAssociation, Sign
+from disorders.views import in_published_entries
 from encyclopedia.sitemaps import SiteURLSitemap
 
 
@@ -14,3 +15,13 @@ class DisorderSitemap(SiteURLSitemap):
 class ClassificationSitemap(SiteURLSitemap):
     def items(self):
         return Classification.objects.only("slug").order_by("pk")
+
+
+class GeneSitemap(SiteURLSitemap):
+    def items(self):
+        return in_published_entries(Gene, GeneAssociation).only("symbol").order_by("symbol")
+
+
+class SignSitemap(SiteURLSitemap):
+    def items(self):
+        return in_published_entries(Sign, DisorderSign).only("hpo_id").order_by("hpo_id")

@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from disorders import views
 from disorders.feeds import UpdatesFeed
@@ -14,8 +13,10 @@ urlpatterns = [
     path("search/suggest/", views.suggest, name="suggest"),
     path("feeds/updates/", reader_cache(UpdatesFeed()), name="updates-feed"),
     path("classifications/<slug:slug>/", views.ClassificationDetailView.as_view(), name="classification"),
+    path("genes/<str:symbol>/", views.GeneDetailView.as_view(), name="gene"),
+    path("signs/", views.SignIndexView.as_view(), name="sign-index"),
+    path("signs/find/", views.FindBySignsView.as_view(), name="find-by-signs"),
+    path("signs/suggest/", views.sign_suggest, name="sign-suggest"),
+    path("signs/<str:hpo_id>/", views.SignDetailView.as_view(), name="sign"),
     path("codes/<str:system>/<str:value>/", views.code_redirect, name="code"),
-    # Stand-ins until the gene and sign pages exist (branch h8-pages): the entry page links to these names.
-    path("genes/<str:symbol>/", RedirectView.as_view(url="/search/?q=%(symbol)s"), name="gene"),
-    path("signs/<str:hpo_id>/", RedirectView.as_view(url="/search/?q=%(hpo_id)s"), name="sign"),
 ]

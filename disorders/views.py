@@ -1,11 +1,13 @@
 import re
 import string
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Left, Length, Lower, TruncDate, Upper
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -13,6 +15,7 @@ from disorders import history, search
 from disorders.export import carries_nord_text, entry_as_dict, export_queryset
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
+    HPO_ID_FORMAT,
     OTHER_INITIAL,
     Classification,
     Code,
@@ -20,7 +23,11 @@ from disorders.models import (
     Disorder,
     DisorderName,
     DisorderSign,
+    EntryRevision,
+    Gene,
+    GeneAssociation,
     RetiredCode,
+    Sign,
 )
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
 
@@ -228,21 +235,42 @@ def classification_trees(nodes):
     return sorted(trees.values(), key=lambda tree: tree["name"].casefold())
 
 
-class ClassificationDetailView(ReaderCacheMixin, DetailView):
-    model = Classification
-    context_object_name = "classification"
+def reading_order(name):
+    """The key that sorts names as people do: case and accents ignored, numbers by value ("type 2" before "type 10").
+
+    Sorted in Python, not by an ICU collation: the embedded PostgreSQL is built without ICU.
+    """
+    parts = re.split(r"([0-9]+)", search.normalize_name(name))
+    # Odd places hold the digit runs, so each place compares like with like.
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)]
+
+
+class ClassificationDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/classifications/<slug>/``: a node's path in its tree, its subgroups and its entries, 100 a page."""
+
+    template_name = "disorders/classification_detail.html"
+    context_object_name = "disorders"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        # The tree path comes with the node, so its ancestors are one query at any depth.
+        self.node = get_object_or_404(Classification.objects.with_tree_fields(), slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        # The tree path comes with the node, so its ancestors are one query at any depth.
-        return Classification.objects.with_tree_fields()
+        # A node holds at most some 700 entries: sorting them here is one cheap query.
+        entries = self.node.disorders.published().only("title", "slug")
+        return sorted(entries, key=lambda disorder: reading_order(disorder.title))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        node = self.object
+        ancestors = self.node.ancestors()
         context.update(
-            ancestors=node.ancestors(),
-            children=node.children.all(),
-            disorders=node.disorders.published().only("title", "slug", "summary"),
+            classification=self.node,
+            ancestors=ancestors,
+            # The root introduces its tree and says whose it is (Orphanet's licence notice): every node carries it.
+            tree_notice=ancestors[0].description if ancestors else "",
+            children=sorted(self.node.children.all(), key=lambda child: reading_order(child.name)),
         )
         return context
 
@@ -381,9 +409,9 @@ def index_names():
     return DisorderName.objects.of_published().exclude(kind=DisorderName.Kind.SUBDIVISION)
 
 
-def az_bar(current=None):
-    """The A-Z bar's letters, each with whether any name is filed under it (one query)."""
-    used = index_names().initials()
+def az_bar(current=None, used=None):
+    """The A-Z bar's letters, each with whether anything is filed under it (``used``, by default entry names)."""
+    used = index_names().initials() if used is None else used
     return [{"value": initial, "used": initial in used, "current": initial == current} for initial in INITIALS]
 
 
@@ -410,17 +438,43 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return context
 
 
+# Importers sign their revisions so (disorders.importers); a reader cares about an editor's change, not a re-import.
+IMPORT_COMMENT_PREFIX = "Imported from"
+
+
+def content_changes_by_import():
+    """Revisions in which an import changed an entry's content (the revision stamped the content change)."""
+    return EntryRevision.objects.filter(
+        revision__comment__startswith=IMPORT_COMMENT_PREFIX, content_changed_at=F("revision__date_created")
+    )
+
+
 class HomeView(ReaderCacheMixin, TemplateView):
-    """The search box, the A-Z bar, the classification trees and the entries updated last."""
+    """The search box, the A-Z bar, the classification trees and what changed lately.
+
+    "Recently updated" lists entries whose last content change an editor made; an import
+    changes thousands of entries at once, so each import day is one line with its count.
+    """
 
     template_name = "disorders/home.html"
     recently_updated_count = 10
+    import_days_shown = 3
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = Disorder.objects.published().order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        published = Disorder.objects.published()
+        last_change_imported = content_changes_by_import().filter(
+            disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
+        )
+        entries = published.exclude(Exists(last_change_imported))
+        entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        imports = (
+            content_changes_by_import().filter(disorder__in=published).annotate(day=TruncDate("content_changed_at"))
+        )
+        imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
         context.update(
             recently_updated=entries.only("title", "slug", "content_changed_at")[: self.recently_updated_count],
+            recent_imports=imports[: self.import_days_shown],
             classification_roots=Classification.objects.filter(parent=None).only("name", "slug"),
             az_bar=az_bar(),
         )
@@ -433,3 +487,190 @@ class DisclaimersView(ReaderCacheMixin, ListView):
     # The title notice is about one entry's title, so it is shown on entries only.
     queryset = Disclaimer.objects.exclude(kind=Disclaimer.Kind.TITLE_NOTICE)
     context_object_name = "disclaimers"
+
+
+def in_published_entries(model, link):
+    """``model`` rows (genes, signs) that some published entry links to through ``link``: the ones readers see."""
+    links = link.objects.filter(disorder__in=Disorder.objects.published())
+    field = {Gene: "gene", Sign: "sign"}[model]
+    return model.objects.filter(Exists(links.filter(**{field: OuterRef("pk")})))
+
+
+class GeneDetailView(ReaderCacheMixin, DetailView):
+    """``/genes/<symbol>/``: the gene, where to read more about it, and every published entry it is involved in."""
+
+    context_object_name = "gene"
+    slug_field = "symbol"
+    slug_url_kwarg = "symbol"
+
+    def get_queryset(self):
+        return in_published_entries(Gene, GeneAssociation)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        associations = self.object.associations.filter(disorder__in=Disorder.objects.published())
+        associations = associations.select_related("disorder").only(
+            "association", "gene", "disorder__title", "disorder__slug"
+        )
+        context["associations"] = sorted(associations, key=lambda link: reading_order(link.disorder.title))
+        return context
+
+
+class SignDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/signs/<HPO id>/``: the sign and every published entry that has it, the most frequent first, 100 a page."""
+
+    template_name = "disorders/sign_detail.html"
+    context_object_name = "disorder_signs"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        self.sign = get_object_or_404(in_published_entries(Sign, DisorderSign), hpo_id=kwargs["hpo_id"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        # DisorderSign's own order puts the most frequent first; then entries by title.
+        frequency_first = DisorderSign._meta.ordering[0]
+        disorder_signs = self.sign.disorder_signs.filter(disorder__in=Disorder.objects.published())
+        disorder_signs = disorder_signs.select_related("disorder").only(
+            "frequency", "sign", "disorder__title", "disorder__slug"
+        )
+        return disorder_signs.order_by(frequency_first, Lower("disorder__title"), "disorder__pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sign"] = self.sign
+        return context
+
+
+def signs_in_use():
+    """Signs some published entry has: the signs index, find by signs and its suggestions offer these only."""
+    return in_published_entries(Sign, DisorderSign)
+
+
+class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
+    """``/signs/?letter=A``: the signs and symptoms published entries have, A-Z, each with how many entries."""
+
+    template_name = "disorders/sign_index.html"
+    context_object_name = "signs"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        self.letter = request.GET.get("letter", INITIALS[0]).upper()
+        if self.letter not in INITIALS:
+            raise Http404("The signs index has no such letter.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        signs = signs_in_use()
+        if self.letter == OTHER_INITIAL:
+            signs = signs.exclude(name__iregex=r"^[a-z]")
+        else:
+            signs = signs.filter(name__istartswith=self.letter)
+        published = Q(disorder_signs__disorder__in=Disorder.objects.published())
+        return signs.annotate(entry_count=Count("disorder_signs", filter=published)).order_by(Lower("name"), "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        initials = signs_in_use().annotate(initial=Upper(Left("name", 1))).order_by().values_list("initial", flat=True)
+        used = {initial if initial in INITIALS else OTHER_INITIAL for initial in initials.distinct()}
+        context.update(
+            letter=self.letter,
+            az_bar=az_bar(self.letter, used=used),
+            az_url=reverse("disorders:sign-index"),
+        )
+        return context
+
+
+# Find by signs: more signs than a person would pick are ignored, and the ranking shows the best few.
+MAX_CHOSEN_SIGNS = 20
+FIND_RESULTS = 30
+SIGN_SUGGESTIONS = 10
+
+
+def chosen_signs(request):
+    """The signs in ``?sign=HP:…&sign=…`` that published entries have, in the order given; anything else is ignored."""
+    wanted = [value for value in request.GET.getlist("sign") if re.fullmatch(HPO_ID_FORMAT, value)]
+    wanted = list(dict.fromkeys(wanted))[:MAX_CHOSEN_SIGNS]
+    found = {sign.hpo_id: sign for sign in signs_in_use().filter(hpo_id__in=wanted)}
+    return [found[hpo_id] for hpo_id in wanted if hpo_id in found]
+
+
+def find_url(signs, view="disorders:find-by-signs"):
+    """The find-by-signs page (or its suggestions) with ``signs`` chosen."""
+    return reverse(view) + "?" + urlencode([("sign", sign.hpo_id) for sign in signs])
+
+
+def signs_named(text):
+    """Signs in use whose name contains ``text`` (case and accents ignored), names starting with it first."""
+    signs = signs_in_use().filter(name__unaccent__icontains=text)
+    starts = Case(When(name__unaccent__istartswith=text, then=Value(0)), default=Value(1))
+    return signs.order_by(starts, Length("name"), "name")
+
+
+def rank_by_signs(signs):
+    """Published entries having any of ``signs``, best match first: each matching sign counts its frequency's weight.
+
+    Like Orphanet's clinical-signs search and Phenomizer, an entry that has a sign in most
+    people ranks above one that has it rarely; a sign the entry excludes counts nothing.
+    """
+    weights = DisorderSign.Frequency.weight
+    order = {sign.pk: place for place, sign in enumerate(signs)}  # matches listed in the order chosen
+    rows = DisorderSign.objects.filter(sign__in=signs, disorder__in=Disorder.objects.published())
+    rows = rows.select_related("disorder").only("frequency", "sign", "disorder__title", "disorder__slug")
+    matches = {}
+    by_pk = {sign.pk: sign for sign in signs}
+    for row in rows:
+        row.sign = by_pk[row.sign_id]  # already fetched: no query per row
+        matches.setdefault(row.disorder_id, []).append(row)
+    ranked = [
+        {
+            "disorder": found[0].disorder,
+            "score": sum(weights[DisorderSign.Frequency(row.frequency)] for row in found),
+            "matches": sorted(found, key=lambda row: order[row.sign_id]),
+        }
+        for found in matches.values()
+    ]
+    ranked = [result for result in ranked if result["score"] > 0]
+    ranked.sort(key=lambda result: (-result["score"], -len(result["matches"]), reading_order(result["disorder"].title)))
+    return ranked[:FIND_RESULTS]
+
+
+class FindBySignsView(ReaderCacheMixin, TemplateView):
+    """``/signs/find/?sign=HP:…&sign=…``: entries ranked by how well their signs match the chosen ones.
+
+    A plain GET form: typing part of a sign's name (``q``) lists the signs to add, each a link that keeps
+    the signs chosen so far; static/js/search.js turns the box into an autocomplete fed by ``sign-suggest``.
+    """
+
+    template_name = "disorders/find_by_signs.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        signs = chosen_signs(self.request)
+        query = self.request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
+        offered = [sign for sign in signs_named(query)[:SIGN_SUGGESTIONS] if sign not in signs] if query else []
+        context.update(
+            chosen=[
+                {"sign": sign, "remove_url": find_url([other for other in signs if other != sign])} for sign in signs
+            ],
+            query=query,
+            offered=[{"sign": sign, "add_url": find_url([*signs, sign])} for sign in offered],
+            results=rank_by_signs(signs) if signs else [],
+            # The script adds "&q=…": suggestions keep the signs chosen so far.
+            suggest_url=find_url(signs, "disorders:sign-suggest"),
+        )
+        return context
+
+
+@reader_cache
+def sign_suggest(request):
+    """``/signs/suggest/?q=&sign=…``: JSON for the find-by-signs box, each sign with the address that adds it."""
+    query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    signs = chosen_signs(request)
+    offered = [sign for sign in signs_named(query)[:SIGN_SUGGESTIONS] if sign not in signs]
+    results = [
+        {"title": sign.name, "name": sign.name, "kind": "title", "url": find_url([*signs, sign])} for sign in offered
+    ]
+    return JsonResponse({"results": results})

@@ -20,7 +20,7 @@ class PagesSitemap(SiteURLSitemap):
     """The pages that are not an entry, a classification or an organization."""
 
     def items(self):
-        return ["home", "disorders:index", "resources:organizations", "disclaimers"]
+        return ["home", "disorders:index", "disorders:sign-index", "resources:organizations", "disclaimers"]
 
     def location(self, name):
         return reverse(name)

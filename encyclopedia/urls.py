@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from disorders.admin_views import RecentChangesView, ReviewQueueView
-from disorders.sitemaps import ClassificationSitemap, DisorderSitemap
+from disorders.sitemaps import ClassificationSitemap, DisorderSitemap, GeneSitemap, SignSitemap
 from disorders.views import DisclaimersView, HomeView
 from encyclopedia import views
 from encyclopedia.reader_pages import reader_cache
@@ -20,6 +20,8 @@ SITEMAPS = {
     "entries": DisorderSitemap,
     "classifications": ClassificationSitemap,
     "organizations": OrganizationSitemap,
+    "genes": GeneSitemap,
+    "signs": SignSitemap,
 }
 
 urlpatterns = [

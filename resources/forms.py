@@ -13,7 +13,9 @@ class OrganizationFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Choices are the places organizations are in, from one query.
-        places = Organization.objects.order_by().values_list("country", "region").distinct()
+        places = (
+            Organization.objects.listed_by_published_entries().order_by().values_list("country", "region").distinct()
+        )
         countries = sorted({country for country, _ in places if country}, key=str.casefold)
         regions = sorted({region for _, region in places if region}, key=str.casefold)
         self.fields["country"].choices = [("", "Any country"), *((country, country) for country in countries)]

@@ -10,7 +10,7 @@ import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -34,6 +34,17 @@ def _iso_country(country, region):
     return None
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def listed_by_published_entries(self):
+        """Organizations some published entry lists: the only ones readers see.
+
+        An organization no entry lists helps no reader of ours and may be a leftover or a demo placeholder.
+        Entries decide what is published (``disorders``); this app only follows their links back.
+        """
+        links = self.model._meta.get_field("disorder_links").related_model.objects.of_published()
+        return self.filter(Exists(links.filter(organization=OuterRef("pk"))))
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, help_text="Used in the organization's web address.")
@@ -47,6 +58,8 @@ class Organization(models.Model):
     email = models.EmailField(blank=True)
     website = models.URLField(blank=True, validators=[validate_web_url])
     verified_on = models.DateField(null=True, blank=True, help_text="When these contact details were last checked.")
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -4,4 +4,4 @@ from resources.models import Organization
 
 class OrganizationSitemap(SiteURLSitemap):
     def items(self):
-        return Organization.objects.only("slug").order_by("pk")
+        return Organization.objects.listed_by_published_entries().only("slug").order_by("pk")

@@ -17,7 +17,9 @@ class OrganizationListView(ReaderCacheMixin, ForgivingPaginationMixin, ListView)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        organizations = Organization.objects.only("name", "slug", "locality", "region", "country", "website")
+        organizations = Organization.objects.listed_by_published_entries().only(
+            "name", "slug", "locality", "region", "country", "website"
+        )
         return self.form.filter(organizations)
 
     def get_context_data(self, **kwargs):
@@ -31,7 +33,8 @@ class OrganizationDetailView(ReaderCacheMixin, DetailView):
     context_object_name = "organization"
 
     def get_queryset(self):
-        return Organization.objects.prefetch_related("phones")
+        # An organization no published entry lists is not public (404), like a draft entry.
+        return Organization.objects.listed_by_published_entries().prefetch_related("phones")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

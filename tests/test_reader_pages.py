@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from disorders import history
 from disorders.models import Code, Disorder, Subdivision
 from resources.models import Organization
 from tests.factories import make_classification, make_code, make_disorder, make_organization
@@ -96,6 +97,23 @@ def test_home_has_search_box_az_bar_classification_roots_and_recent_updates(clie
     assertNotContains(response, "Jabberwock")
 
 
+def test_home_lists_editors_changes_and_sums_up_each_import_in_one_line(client, editor):
+    imported = [make_disorder(f"Importosis {number}", content_changed_at=None) for number in range(12)]
+    for disorder in imported:
+        history.record_revision(disorder, user=history.system_user(), comment="Imported from Orphanet (packets)")
+    edited = imported[3]
+    edited.title = "Importosis 3, revised"
+    edited.save()
+    history.record_revision(edited, user=editor, comment="Clearer title")
+
+    response = client.get(reverse("home"))
+
+    recent = [disorder.title for disorder in response.context["recently_updated"]]
+    assert recent == ["Importosis 3, revised"]
+    assertContains(response, "12 entries updated from their sources")  # one import day, one line
+    assertNotContains(response, "Importosis 7")
+
+
 # A-Z
 
 
@@ -168,6 +186,47 @@ def test_classification_page_has_breadcrumb_to_the_root_children_and_published_e
     assertContains(bottom, f'<link rel="canonical" href="{SITE_URL}{leaf.get_absolute_url()}">', html=True)
 
 
+def test_classification_page_sorts_entries_as_people_do(client):
+    node = make_classification("Dystrophies")
+    titles = ["dystrophy type 10", "Dystrophy type 2", "Émery dystrophy", "adult dystrophy", "Dystrophy type 1"]
+    for title in titles:
+        make_disorder(title).classifications.add(node)
+
+    response = client.get(node.get_absolute_url())
+
+    listed = [disorder.title for disorder in response.context["disorders"]]
+    assert listed == ["adult dystrophy", "Dystrophy type 1", "Dystrophy type 2", "dystrophy type 10", "Émery dystrophy"]
+
+
+def test_classification_page_shows_100_entries_a_page(client):
+    node = make_classification("Crowded group")
+    for number in range(1, 131):
+        make_disorder(f"Crowdosis {number}").classifications.add(node)
+
+    first = client.get(node.get_absolute_url())
+    second = client.get(node.get_absolute_url(), {"page": "2"})
+
+    assert [disorder.title for disorder in first.context["disorders"]][-1] == "Crowdosis 100"
+    assert [disorder.title for disorder in second.context["disorders"]] == [f"Crowdosis {n}" for n in range(101, 131)]
+    assertContains(first, "(130, page 1 of 2)")
+    assertContains(first, '<a href="?page=2" rel="next">')
+    assertContains(second, f'<link rel="canonical" href="{SITE_URL}{node.get_absolute_url()}?page=2">', html=True)
+    assert client.get(node.get_absolute_url(), {"page": "x²"}).status_code == 200
+
+
+def test_every_node_of_a_tree_carries_the_attribution_its_root_gives(client, tree):
+    root, _, leaf = tree
+    root.description = "Orphanet, INSERM — [www.orpha.net](https://www.orpha.net). Licensed under CC BY 4.0."
+    root.save()
+
+    response = client.get(leaf.get_absolute_url())
+
+    assertContains(
+        response, 'Orphanet, INSERM — <a href="https://www.orpha.net" rel="noopener noreferrer">www.orpha.net</a>'
+    )
+    assert client.get(reverse("disorders:classification", args=["no-such-node"])).status_code == 404
+
+
 # Organizations
 
 
@@ -196,7 +255,7 @@ def test_directory_lists_every_organization_with_its_place(client, jmml):
     ],
 )
 def test_directory_filters_by_country_and_state_and_searches_by_name(client, jmml, filters, expected):
-    make_organization("Müller Foundation", locality="Bern", country="Switzerland")
+    make_organization("Müller Foundation", locality="Bern", country="Switzerland", disorder=jmml)
     expected = expected if expected is not None else list(Organization.objects.values_list("name", flat=True))
 
     response = client.get(reverse("resources:organizations"), filters)
@@ -205,6 +264,23 @@ def test_directory_filters_by_country_and_state_and_searches_by_name(client, jmm
     assert [organization.name for organization in response.context["organizations"]] == sorted(expected)
     if "Atlantis" in filters.values():
         assertContains(response, "Select a valid choice.")
+
+
+def test_directory_and_sitemap_leave_out_organizations_no_published_entry_lists(client, jmml, draft):
+    unused = make_organization("Placeholder Society", region="ZZ")
+    drafts_only = make_organization("Draft Helpers", country="Atlantis", disorder=draft)
+
+    directory = client.get(reverse("resources:organizations"))
+    sitemap = client.get(reverse("sitemap")).content.decode()
+
+    assertContains(directory, "4 organizations")
+    for organization in (unused, drafts_only):
+        assertNotContains(directory, organization.name)
+        assert organization.get_absolute_url() not in sitemap
+        # Not public: the page answers as a draft entry does.
+        assert client.get(organization.get_absolute_url()).status_code == 404
+    assertNotContains(directory, '<option value="ZZ">')
+    assertNotContains(directory, '<option value="Atlantis">')
 
 
 def test_organization_page_has_full_contact_details_and_published_entries_served(client, jmml, draft):
@@ -388,10 +464,10 @@ def test_server_error_page_renders_without_request_or_database():
 def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
     for number in range(30):
         make_disorder(f"Budgetosis {number}", synonyms=[f"BGT{number}"])
-        make_organization(f"Budget Helpers {number}", region="NY")
+        make_organization(f"Budget Helpers {number}", region="NY", disorder=jmml)
     organization = Organization.objects.get(name="Children's Tumor Foundation")
     budgets = {
-        reverse("home"): 3,  # recently updated, classification roots, A-Z letters
+        reverse("home"): 4,  # recently updated, import days, classification roots, A-Z letters
         reverse("disorders:index") + "?letter=B": 3,  # A-Z letters, count, page
         reverse("disorders:search") + "?q=budgetosis": 3,  # count, page, the page's names and snippets
         reverse("disorders:search") + "?q=zzzzqqq": 2,  # count, did you mean

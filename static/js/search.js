@@ -137,7 +137,7 @@
       }
       controller = window.AbortController ? new AbortController() : null;
       window
-        .fetch(suggestUrl + "?q=" + encodeURIComponent(query), {
+        .fetch(suggestUrl + (suggestUrl.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), {
           headers: { Accept: "application/json" },
           signal: controller ? controller.signal : undefined,
         })
