@@ -36,6 +36,11 @@ def export_queryset():
     return published.with_entry_content(linkable=published).order_by("title", "pk")
 
 
+def carries_nord_text(attributions):
+    """Whether an entry reproduces NORD's text: NORD's notices and layout belong to those entries only."""
+    return any(attribution.source.slug == NORD_SLUG for attribution in attributions)
+
+
 def entry_as_dict(disorder):
     """Everything the entry's public page shows, as JSON-ready data (fetch it through :func:`export_queryset`)."""
     return Exporter().as_dict(disorder)
@@ -64,7 +69,9 @@ class Exporter:
             "slug": disorder.slug,
             "url": absolute_url(disorder.get_absolute_url()),
             "summary": disorder.summary,
-            "title_notice": self.title_notice.render_for(disorder) if self.title_notice else "",
+            "title_notice": self.title_notice.render_for(disorder)
+            if self.title_notice and carries_nord_text(disorder.attributions.all())
+            else "",
             "synonyms": [synonym.name for synonym in disorder.synonyms.all()],
             "subdivisions": [
                 {"name": subdivision.name, "url": _linked_entry_url(subdivision)}
@@ -160,11 +167,11 @@ class Exporter:
     def classification_paths(self, nodes):
         """Each node with its path: names from its tree's root down to the node (one query for the whole run)."""
         nodes = list(nodes)
+        if hasattr(next(iter(nodes), None), "path_names"):  # fetched with_entry_content(): paths came along
+            return [(node, node.path_names) for node in nodes]
         if nodes and self._paths is None:
             # The tree query walks every tree whatever it is asked for, so one query serves every entry of a run.
-            self._paths = dict(
-                Classification.objects.with_tree_fields().tree_fields(path_names="name").values_list("pk", "path_names")
-            )
+            self._paths = dict(Classification.objects.with_paths().values_list("pk", "path_names"))
         return [(node, self._paths.get(node.pk, [node.name])) for node in nodes]
 
     # --- NORD text ---------------------------------------------------------------------------------------------------

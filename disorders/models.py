@@ -66,6 +66,10 @@ class ClassificationQuerySet(TreeQuerySet):
         # Nothing reads siblings' order inside the tree query; by id it need not rank every node by name first.
         return queryset.order_siblings_by("id") if tree_fields else queryset
 
+    def with_paths(self):
+        """Each node with ``path_names`` and ``path_slugs``: its tree's root down to itself (one query at any depth)."""
+        return self.with_tree_fields().tree_fields(path_names="name", path_slugs="slug")
+
 
 class Classification(TreeNode):
     """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification).
@@ -168,7 +172,8 @@ class DisorderQuerySet(models.QuerySet):
             models.Prefetch("subdivisions", queryset=subdivisions),
             models.Prefetch("sections", queryset=Section.objects.select_related("source")),
             "codes",
-            "classifications",
+            # With their paths: the page names each by where it sits in its tree.
+            models.Prefetch("classifications", queryset=Classification.objects.with_paths()),
             models.Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
             models.Prefetch("resources", queryset=DisorderResource.objects.select_related("organization")),
             "resources__organization__phones",

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, search
-from disorders.export import entry_as_dict, export_queryset
+from disorders.export import carries_nord_text, entry_as_dict, export_queryset
+from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     HPO_ID_FORMAT,
     OTHER_INITIAL,
@@ -39,7 +40,8 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
 
     def get_queryset(self):
         visible = Disorder.objects.visible_to(self.request.user)
-        return visible.with_entry_content(linkable=visible).annotate(
+        entries = visible.with_entry_content(linkable=visible).select_related("last_reviewed_by")
+        return entries.annotate(
             # Staff also see drafts; the page marks them using the one publication rule.
             is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
             content_change_stamps=history.content_change_stamps(),
@@ -60,8 +62,26 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         disclaimers = {disclaimer.kind: disclaimer for disclaimer in Disclaimer.objects.all()}
         title_notice = disclaimers.pop(Disclaimer.Kind.TITLE_NOTICE, None)
         attributions = list(disorder.attributions.all())
+        # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
+        nord_text = carries_nord_text(attributions)
+        sections = list(disorder.sections.all())
+        prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
+        # Without a summary the first section is what the entry says first: it goes right under the title.
+        lead_sections = [] if disorder.summary else sections[:1]
         context.update(
-            title_notice=title_notice.render_for(disorder) if title_notice else "",
+            nord_text=nord_text,
+            title_notice=title_notice.render_for(disorder) if title_notice and nord_text else "",
+            lead_sections=lead_sections,
+            sections=sections[len(lead_sections) :],
+            classification_trees=classification_trees(disorder.classifications.all()),
+            codes=codes_by_relation(disorder.codes.all()),
+            # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
+            prevalences=prevalences[:PREVALENCES_SHOWN],
+            more_prevalences=prevalences[PREVALENCES_SHOWN:],
+            # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
+            facts_source=next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
+            sign_groups=signs_by_frequency(disorder.signs.all()),
+            genes=genes_with_associations(disorder.gene_associations.all()),
             site_disclaimers=list(disclaimers.values()),
             attributions=attributions,
             complete_reports=[attribution for attribution in attributions if attribution.complete_report],
@@ -83,6 +103,24 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
             condition["code"] = [
                 {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
             ]
+        # The facts box as schema.org's one free-text field for them.
+        epidemiology = [
+            f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
+            for prevalence in disorder.prevalences.all()
+            if prevalence.prevalence_class
+        ]
+        epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
+        if epidemiology:
+            condition["epidemiology"] = "; ".join(epidemiology)
+        if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
+            condition["signOrSymptom"] = [
+                {
+                    "@type": "MedicalSignOrSymptom",
+                    "name": sign.sign.name,
+                    "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
+                }
+                for sign in signs
+            ]
         page = {
             "@context": "https://schema.org",
             "@type": "MedicalWebPage",
@@ -100,6 +138,101 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         }
         page.update({key: value.isoformat() for key, value in dates.items() if value})
         return page
+
+
+FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
+# How many prevalence records show before the rest fold away behind a disclosure.
+PREVALENCES_SHOWN = 2
+# Orphanet names a record's sources as "16325700[PMID]_ORPHANET": PubMed numbers and the words of the rest.
+_PMID = re.compile(r"^(?P<number>[0-9]+)\[PMID\]$")
+_SOURCE_NAMES = {"ORPHANET": "Orphanet", "EXPERT": "expert opinion"}
+
+
+def with_references(prevalence):
+    """The record with ``references``: its sources as ``[(text, url or "")]``, PubMed articles linked."""
+    prevalence.references = []
+    for part in filter(None, prevalence.source.split("_")):
+        if match := _PMID.match(part):
+            number = match["number"]
+            prevalence.references.append((f"PMID {number}", f"https://pubmed.ncbi.nlm.nih.gov/{number}/"))
+        else:
+            prevalence.references.append((_SOURCE_NAMES.get(part, part), ""))
+    return prevalence
+
+
+def signs_by_frequency(signs):
+    """``[{"label", "signs"}]``: the entry's signs grouped by frequency, most frequent first."""
+    groups = {}
+    for sign in signs:
+        groups.setdefault(sign.frequency, []).append(sign)
+    return [
+        {"label": DisorderSign.Frequency(frequency).label, "signs": groups[frequency]}
+        for frequency in DisorderSign.Frequency
+        if frequency in groups
+    ]
+
+
+def genes_with_associations(associations):
+    """``[(gene, [plain associations])]``: each gene once, however many ways it is involved."""
+    genes = {}
+    for association in associations:
+        genes.setdefault(association.gene, []).append(association.plain_association)
+    return list(genes.items())
+
+
+def codes_by_relation(codes):
+    """``[{"relation", "label", "count", "systems": [(system label, [codes])]}]``, exact mappings first."""
+    groups = []
+    for relation, label in Code.Relation.choices:
+        related = [code for code in codes if code.relation == relation]
+        if related:
+            groups.append({"relation": relation, "label": label, "count": len(related), "systems": by_system(related)})
+    return groups
+
+
+def by_system(codes):
+    """``[(system label, [codes])]`` in the order of ``Code.System``: each terminology named once."""
+    grouped = {system: [] for system in Code.System}
+    for code in codes:
+        grouped[code.system].append(code)
+    return [(Code.System(system).label, found) for system, found in grouped.items() if found]
+
+
+# A path starts this many levels above its node (below the tree's root), more where needed to tell links apart.
+SHORT_PATH = 2
+PATH_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
+
+
+def classification_trees(nodes):
+    """The entry's classifications by tree: ``[{"name", "url", "paths": [{"url", "text"}]}]``.
+
+    Orphanet places an entry under groups of the same name in several trees (and twice in one tree),
+    so each link is named by the end of its path, long enough that no two links read the same.
+    Takes nodes fetched with ``with_paths()``.
+    """
+    trees, links = {}, []
+    for node in nodes:
+        names, slugs = node.path_names, node.path_slugs
+        tree = trees.setdefault(
+            slugs[0], {"name": names[0], "url": reverse("disorders:classification", args=[slugs[0]]), "paths": []}
+        )
+        if len(names) > 1:  # a root is its tree's heading
+            below_root = names[1:]
+            link = {"url": node.get_absolute_url(), "names": below_root, "length": min(SHORT_PATH, len(below_root))}
+            tree["paths"].append(link)
+            links.append(link)
+    while True:
+        for link in links:
+            link["text"] = PATH_SEPARATOR.join(link["names"][-link["length"] :])
+        texts = [link["text"] for link in links] + [tree["name"] for tree in trees.values()]
+        clashing = [link for link in links if texts.count(link["text"]) > 1 and link["length"] < len(link["names"])]
+        if not clashing:
+            break
+        for link in clashing:
+            link["length"] += 1
+    for tree in trees.values():
+        tree["paths"].sort(key=lambda link: link["text"].casefold())
+    return sorted(trees.values(), key=lambda tree: tree["name"].casefold())
 
 
 def reading_order(name):

@@ -4,6 +4,7 @@ Fixtures are real Orphanet data (CC BY 4.0) copied into tests/data/orphanet/ (se
 the spreadsheets are built here from rows copied out of the 2025 releases.
 """
 
+import datetime
 import io
 import json
 import shutil
@@ -230,6 +231,8 @@ def test_jmml_packet_becomes_a_draft_entry_field_by_field():
         "https://www.orpha.net/en/disease/detail/86834",
         "Orphanet (c) 2025",
     )
+    # The packet's creation date is the source's own date for its text.
+    assert attribution.source_updated_on == datetime.date(2025, 12, 9)
     # Genes and phenotypes are not part of an entry.
     assert Disorder.objects.count() == 1
 

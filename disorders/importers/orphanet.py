@@ -38,6 +38,7 @@ How Orphanet's concepts land in the model:
   editors or other sources is never overwritten, and a second run changes nothing.
 """
 
+import datetime
 import html
 import io
 import json
@@ -199,6 +200,7 @@ class Packet:
     # External references whose stated relation has no honest Code.Relation: (system, value, relation as stated).
     unmapped: list[tuple[str, str, str]] = field(default_factory=list)
     copyright: str = ""
+    created_on: datetime.date | None = None  # the packet's creationDate: the source's own date for its text
     origin: str = ""
 
     @property
@@ -431,6 +433,14 @@ def _leaves(node, key, expected, origin, what):
         yield item
 
 
+def _packet_date(value):
+    """A packet's "2025-12-09 10:41:42" as a date; None when absent or not a date."""
+    try:
+        return datetime.date.fromisoformat(_text(value)[:10])
+    except ValueError:
+        return None
+
+
 def parse_packet(data, *, origin="<packet>"):
     """One ORPHApacket (the decoded JSON document) as a :class:`Packet`.
 
@@ -448,6 +458,7 @@ def parse_packet(data, *, origin="<packet>"):
 
     parsed = Packet(code=code, label=label, disorder_type=disorder_type, origin=origin)
     parsed.copyright = _text(packet.get("copyright"))
+    parsed.created_on = _packet_date(packet.get("creationDate"))
     for synonym in _leaves(packet.get("Synonyms"), "Synonym", str, origin, "Synonyms"):
         if clean_name(synonym):
             parsed.synonyms.append(clean_name(synonym))
@@ -1340,7 +1351,11 @@ class _Loader:
             entry.touch()
 
     def _set_attribution(self, entry, packet):
-        wanted = {"url": _orpha_url(packet.code), "copyright": packet.copyright[:255]}
+        wanted = {
+            "url": _orpha_url(packet.code),
+            "copyright": packet.copyright[:255],
+            "source_updated_on": packet.created_on,
+        }
         attribution = entry.attribution
         if attribution is None:
             entry.attribution = DisorderSource(

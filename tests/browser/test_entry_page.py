@@ -3,16 +3,35 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_classification
-from tests.sample_entries import JMML_COPYRIGHT, JMML_TITLE, make_jmml_entry
+from disorders.models import Code, DisorderSign, Gene, GeneAssociation, Prevalence, Sign
+from tests.factories import make_classification, make_code
+from tests.sample_entries import JMML_COPYRIGHT, JMML_DISCUSSION, JMML_TITLE, make_jmml_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
 def entry_url(live_server):
-    disorder = make_jmml_entry()
-    disorder.classifications.add(make_classification("Myelodysplastic/myeloproliferative neoplasms"))
+    disorder = make_jmml_entry(inheritance="Not applicable", age_of_onset="Childhood, Infancy")
+    tree = make_classification("Orphanet classification of rare hematologic diseases")
+    group = make_classification("Myelodysplastic/myeloproliferative disease", parent=tree)
+    disorder.classifications.add(make_classification("Myelodysplastic/myeloproliferative neoplasms"), group)
+    for kind, geography in [
+        ("Point prevalence", "Worldwide"),
+        ("Annual incidence", "Europe"),
+        ("Annual incidence", "Japan"),
+    ]:
+        Prevalence.objects.create(
+            disorder=disorder, kind=kind, prevalence_class="1-9 / 1 000 000", geography=geography, source="1[PMID]"
+        )
+    for number, frequency in enumerate(DisorderSign.Frequency):
+        sign = Sign.objects.create(hpo_id=f"HP:{number + 1:07}", name=f"Sign number {number}")
+        DisorderSign.objects.create(disorder=disorder, sign=sign, frequency=frequency)
+    gene = Gene.objects.create(symbol="PTPN11", name="protein tyrosine phosphatase non-receptor type 11")
+    GeneAssociation.objects.create(disorder=disorder, gene=gene, association="Disease-causing somatic mutation(s) in")
+    make_code(disorder, Code.System.ICD10, "C93.3")
+    for number in range(12):
+        make_code(disorder, Code.System.OMIM, f"6000{number:02}", relation=Code.Relation.NARROWER)
     return live_server.url + disorder.get_absolute_url()
 
 
@@ -49,6 +68,18 @@ def test_entry_page_holds_together_and_is_accessible(
         assert len(set(lefts)) == 1
     screenshot(page, f"entry-{request.node.callspec.id}")
     assert_accessible(page)
+    # Folded parts (rarer signs, more figures, near codes) pass too when opened.
+    page.locator("details:not([open]) > summary").evaluate_all("summaries => summaries.forEach(s => s.click())")
+    assert page.get_by_role("link", name="Sign number 5").is_visible()
+    assert_accessible(page)
+
+
+def test_on_a_phone_the_entrys_own_text_starts_in_the_first_screen(phone_page, entry_url):
+    phone_page.goto(entry_url)
+
+    first_words = phone_page.get_by_text(JMML_DISCUSSION[0][:40])
+    assert first_words.bounding_box()["y"] < phone_page.viewport_size["height"] - 40, "the text starts below the fold"
+    assert phone_page.get_by_role("heading", name="Key facts").is_visible()
 
 
 def test_skip_link_appears_on_keyboard_focus_and_moves_to_the_content(page, entry_url):
@@ -78,6 +109,10 @@ def test_entry_page_prints_without_navigation_and_keeps_resources_and_disclaimer
     # Printed links carry their address; a link that already shows its address does not repeat it.
     website = page.locator("a.url").first
     assert website.evaluate("link => getComputedStyle(link, '::after').content") in {"none", "normal"}
+    # Codes print compact: the value only, and the near mappings stay folded.
+    code = page.locator(".codes a").first
+    assert code.evaluate("link => getComputedStyle(link, '::after').content") in {"none", "normal"}
+    assert page.get_by_role("link", name="600000").is_hidden()
     screenshot(page, "entry-print")
 
 
