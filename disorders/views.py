@@ -145,18 +145,31 @@ FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
 PREVALENCES_SHOWN = 2
 # Orphanet names a record's sources as "16325700[PMID]_ORPHANET": PubMed numbers and the words of the rest.
 _PMID = re.compile(r"^(?P<number>[0-9]+)\[PMID\]$")
-_SOURCE_NAMES = {"ORPHANET": "Orphanet", "EXPERT": "expert opinion"}
+# Orphanet marks a source's kind in brackets: "EUROCAT …[REG]", "European Medicines Agency[INST]", "[EXPERT]".
+_SOURCE_KINDS = {"REG": "registry", "INST": "institution", "EXPERT": "expert opinion"}
+_TAGGED = re.compile(r"^(?P<name>.*?)\s*\[(?P<kind>[A-Z]+)\]$")
+
+
+def _reference_text(part):
+    """One of a record's sources in words: "Orphanet", "expert opinion", "EUROCAT … (registry)"."""
+    if part.upper() == "ORPHANET":
+        return "Orphanet"
+    match = _TAGGED.match(part)
+    if not match:
+        return part
+    name, kind = match["name"], _SOURCE_KINDS.get(match["kind"], "")
+    return f"{name} ({kind})" if name and kind else name or kind or part
 
 
 def with_references(prevalence):
     """The record with ``references``: its sources as ``[(text, url or "")]``, PubMed articles linked."""
     prevalence.references = []
-    for part in filter(None, prevalence.source.split("_")):
+    for part in filter(None, (part.strip() for part in prevalence.source.split("_"))):
         if match := _PMID.match(part):
             number = match["number"]
             prevalence.references.append((f"PMID {number}", f"https://pubmed.ncbi.nlm.nih.gov/{number}/"))
         else:
-            prevalence.references.append((_SOURCE_NAMES.get(part, part), ""))
+            prevalence.references.append((_reference_text(part), ""))
     return prevalence
 
 

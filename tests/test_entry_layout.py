@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from pytest_django.asserts import assertContains, assertNotContains
 
 from disorders.models import Code, DisorderSign, DisorderSource, Gene, GeneAssociation, Prevalence, Section, Sign
-from disorders.views import PATH_SEPARATOR
+from disorders.views import PATH_SEPARATOR, with_references
 from tests.factories import make_classification, make_code, make_disorder, make_source
 from tests.sample_entries import make_jmml_entry
 
@@ -286,3 +286,19 @@ def test_genes_link_to_their_page_once_each_with_the_association_in_plain_words(
         "Changes (mutations) in this gene cause the disorder; Changes in this gene alter how the disorder shows itself",
     )
     assertNotContains(response, "Disease-causing germline mutation(s) in")
+
+
+@pytest.mark.parametrize(
+    ("source", "references"),
+    [
+        ("16325700[PMID]_ORPHANET", [("PMID 16325700", "https://pubmed.ncbi.nlm.nih.gov/16325700/"), ("Orphanet", "")]),
+        ("[EXPERT]", [("expert opinion", "")]),
+        (
+            "RARECARE surveillance of rare cancers in Europe[REG]_ ORPHANET",
+            [("RARECARE surveillance of rare cancers in Europe (registry)", ""), ("Orphanet", "")],
+        ),
+        ("European Medicines Agency 2018[INST]", [("European Medicines Agency 2018 (institution)", "")]),
+    ],
+)
+def test_prevalence_sources_read_as_words_not_orphanet_markers(source, references):
+    assert with_references(Prevalence(source=source)).references == references
