@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, search
 from disorders.export import carries_nord_text, entry_as_dict, export_queryset
+from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     HPO_ID_FORMAT,
@@ -476,10 +477,6 @@ def page_ranges(names, paginator):
         }
         for page in paginator.page_range
     ]
-
-
-# Importers sign their revisions so (disorders.importers); a reader cares about an editor's change, not a re-import.
-IMPORT_COMMENT_PREFIX = "Imported from"
 
 
 def content_changes_by_import():

@@ -8,6 +8,15 @@ from django.utils.text import slugify
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")
 
 
+# Every import's revision comment starts so; the home page tells editors' changes from imports by it.
+IMPORT_COMMENT_PREFIX = "Imported from"
+
+
+def import_comment(origin):
+    """The revision comment of an import from ``origin`` (a file name, a source)."""
+    return f"{IMPORT_COMMENT_PREFIX} {origin}"
+
+
 def unique_slug(text, is_taken, *, fallback):
     """``text`` as a slug, numbered ("-2", "-3", …) past every slug ``is_taken(slug)`` says is in use."""
     base = slugify(text)[:240].strip("-") or fallback

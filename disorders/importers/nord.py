@@ -47,7 +47,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from disorders import history
-from disorders.importers import TitlesByAction, same_text, unique_slug
+from disorders.importers import TitlesByAction, import_comment, same_text, unique_slug
 from disorders.models import (
     Disorder,
     DisorderResource,
@@ -715,7 +715,7 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
                 history.record_revision(
                     disorder,
                     user=user or history.system_user(),
-                    comment=f"Imported from {Path(abstract.origin).name or abstract.title}",
+                    comment=import_comment(Path(abstract.origin).name or abstract.title),
                 )
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
     return result

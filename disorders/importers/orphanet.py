@@ -62,7 +62,7 @@ from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
 from disorders import history
-from disorders.importers import TitlesByAction, repair_cp1252, same_text, unique_slug
+from disorders.importers import TitlesByAction, import_comment, repair_cp1252, same_text, unique_slug
 from disorders.models import (
     HPO_ID_FORMAT,
     Classification,
@@ -832,9 +832,12 @@ def load_orphanet(
         publish=publish,
         dry_run=dry_run,
         user=user,
-        comment=f"Imported from Orphanet ({', '.join(origins)})",
+        comment=import_comment(f"Orphanet ({', '.join(origins)})"),
         progress=progress,
     )
+
+
+ORPHANET_IMPORT_COMMENT = import_comment("Orphanet")
 
 
 def save_orphanet(
@@ -846,7 +849,7 @@ def save_orphanet(
     publish=False,
     dry_run=False,
     user=None,
-    comment="Imported from Orphanet",
+    comment=ORPHANET_IMPORT_COMMENT,
     progress=None,
 ):
     """Write parsed Orphanet data in one transaction; existing entries are merged, never duplicated.
