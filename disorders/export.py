@@ -1,7 +1,10 @@
 """Published entries out of the site: as JSON, and as NORD abstracts in the Healthwise layout.
 
-:func:`entry_as_dict` is everything the public page shows, as JSON-ready data
-(``/disorders/<slug>.json``, ``manage.py export_entries``). :func:`entry_as_nord_text`
+:func:`published_documents` is the one source of an entry's JSON shape for every route that
+gives it out (``/disorders/<slug>.json``, ``manage.py export_entries``, the API); the shape is
+:meth:`Exporter.as_dict`, documented by the JSON Schema ``disorders/schemas/entry.json``. A
+missing text or address is ``""`` and a missing date or number ``null``, everywhere.
+:func:`entry_as_nord_text`
 writes the layout :mod:`disorders.importers.nord` reads, so an exported entry
 imports back as the same entry. :func:`export_queryset` fetches entries with
 everything those two need in a fixed number of queries; an :class:`Exporter`
@@ -12,6 +15,8 @@ a whole run.
 import json
 import re
 from pathlib import Path
+
+from django.db import models
 
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
 from disorders.models import Classification, Disclaimer, Disorder, Section
@@ -34,6 +39,28 @@ def export_queryset():
     """Published entries with every related row the export reads prefetched, in title order."""
     published = Disorder.objects.published()
     return published.with_entry_content(linkable=published).order_by("title", "pk")
+
+
+def published_documents(entries):
+    """``(entry, document)`` for each published one of ``entries``, in their order: what readers get as JSON.
+
+    ``entries`` is a queryset of entries or a page of them. The one function every JSON route
+    (``/disorders/<slug>.json``, ``export_entries``, the API) reads documents through. Today the
+    document is built from the working copy (:meth:`Exporter.as_dict`); once published versions
+    are stored, it is read from them here, and every route follows.
+    """
+    if isinstance(entries, models.QuerySet) and not entries.query.is_sliced:
+        pks = list(entries.values_list("pk", flat=True))
+    else:
+        pks = [entry.pk for entry in entries]
+    published = Disorder.objects.published()
+    exporter = Exporter()
+    for start in range(0, len(pks), CHUNK_SIZE):
+        chunk = pks[start : start + CHUNK_SIZE]
+        found = published.filter(pk__in=chunk).with_entry_content(linkable=published).in_bulk()
+        for pk in chunk:
+            if pk in found:
+                yield found[pk], exporter.as_dict(found[pk])
 
 
 def carries_nord_text(attributions):
@@ -74,7 +101,7 @@ class Exporter:
             else "",
             "synonyms": [synonym.name for synonym in disorder.synonyms.all()],
             "subdivisions": [
-                {"name": subdivision.name, "url": _linked_entry_url(subdivision)}
+                {"name": subdivision.name, "url": _linked_entry_url(subdivision) or ""}
                 for subdivision in disorder.subdivisions.all()
             ],
             "facts": {
@@ -114,7 +141,7 @@ class Exporter:
                     "kind": section.kind,
                     "heading": section.display_heading,
                     "body": section.body,
-                    "source": section.source.name if section.source else None,
+                    "source": section.source.name if section.source else "",
                 }
                 for section in disorder.sections.all()
             ],
@@ -123,11 +150,11 @@ class Exporter:
                 for node, path in self.classification_paths(disorder.classifications.all())
             ],
             "codes": [
-                {"system": code.system, "value": code.value, "relation": code.relation, "url": code.url or None}
+                {"system": code.system, "value": code.value, "relation": code.relation, "url": code.url}
                 for code in disorder.codes.all()
             ],
             "sources": [self._source_dict(attribution) for attribution in disorder.attributions.all()],
-            "resources": [self._organization_dict(link.organization) for link in disorder.resources.all()],
+            "resources": [self.organization_dict(link.organization) for link in disorder.resources.all()],
             "disclaimers": [
                 {"kind": disclaimer.kind, "title": disclaimer.title, "body": disclaimer.body}
                 for disclaimer in self.site_disclaimers
@@ -154,7 +181,8 @@ class Exporter:
         }
 
     @staticmethod
-    def _organization_dict(organization):
+    def organization_dict(organization):
+        """An organization as entries (and the API) list it."""
         return {
             "name": organization.name,
             "url": absolute_url(organization.get_absolute_url()),
@@ -292,14 +320,18 @@ def iter_entries(queryset=None):
     return (queryset if queryset is not None else export_queryset()).iterator(chunk_size=CHUNK_SIZE)
 
 
-def json_array_chunks(entries, exporter=None):
-    """One JSON array of :func:`entry_as_dict` objects, as strings to write one after another."""
-    exporter = exporter or Exporter()
+def all_documents():
+    """Every published entry's document, in title order (see :func:`published_documents`)."""
+    return (document for _, document in published_documents(Disorder.objects.order_by("title", "pk")))
+
+
+def json_array_chunks(documents):
+    """One JSON array of entry documents, as strings to write one after another."""
     opened = False
-    for disorder in entries:
+    for document in documents:
         yield ",\n" if opened else "[\n"
         opened = True
-        yield json.dumps(exporter.as_dict(disorder), ensure_ascii=False, indent=2)
+        yield json.dumps(document, ensure_ascii=False, indent=2)
     yield "\n]\n" if opened else "[]\n"
 
 
@@ -309,14 +341,22 @@ def export_to_directory(directory, output_format, entries=None):
         raise ValueError(f"Unknown export format {output_format!r}; choose one of {', '.join(FORMATS)}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    exporter = Exporter()
+    if output_format == "json":
+        texts = (
+            (document["slug"], json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            for document in (
+                all_documents() if entries is None else (Exporter().as_dict(disorder) for disorder in entries)
+            )
+        )
+    else:
+        exporter = Exporter()
+        texts = (
+            (disorder.slug, exporter.as_nord_text(disorder))
+            for disorder in (entries if entries is not None else iter_entries())
+        )
     written = []
-    for disorder in entries if entries is not None else iter_entries():
-        if output_format == "json":
-            text = json.dumps(exporter.as_dict(disorder), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = exporter.as_nord_text(disorder)
-        path = directory / f"{disorder.slug}{FORMATS[output_format]}"
+    for slug, text in texts:
+        path = directory / f"{slug}{FORMATS[output_format]}"
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -98,7 +98,8 @@ class Classification(TreeNode):
     objects = ClassificationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        # Orphanet has groups of one name in several trees: the id settles ties, so every route lists them alike.
+        ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="classification_slug_unique"),
             models.UniqueConstraint(
@@ -173,7 +174,7 @@ class DisorderQuerySet(models.QuerySet):
             models.Prefetch("sections", queryset=Section.objects.select_related("source")),
             "codes",
             # With their paths: the page names each by where it sits in its tree.
-            models.Prefetch("classifications", queryset=Classification.objects.with_paths()),
+            models.Prefetch("classifications", queryset=Classification.objects.with_paths().order_by("name", "id")),
             models.Prefetch("attributions", queryset=DisorderSource.objects.select_related("source")),
             models.Prefetch("resources", queryset=DisorderResource.objects.select_related("organization")),
             "resources__organization__phones",
@@ -226,7 +227,7 @@ class Disorder(models.Model):
     objects = DisorderQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "id"]  # titles may repeat; the id keeps every listing in one order
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="disorder_slug_unique"),
             models.CheckConstraint(condition=~Q(title__regex=r"^\s*$"), name="disorder_title_not_blank"),
@@ -871,7 +872,7 @@ class Sign(models.Model):
     name = models.CharField(max_length=255, help_text='The HPO term, e.g. "Disproportionate tall stature".')
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "hpo_id"]
         constraints = [
             models.UniqueConstraint(fields=["hpo_id"], name="sign_hpo_id_unique"),
             models.CheckConstraint(condition=Q(hpo_id__regex=HPO_ID_FORMAT), name="sign_hpo_id_format"),

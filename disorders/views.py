@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, search
-from disorders.export import carries_nord_text, entry_as_dict, export_queryset
+from disorders.export import carries_nord_text, published_documents
 from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
@@ -296,14 +296,14 @@ def entry_moved_from(slug, entries):
 
 @reader_cache
 def disorder_json(request, slug):
-    """``/disorders/<slug>.json``: a published entry as :func:`disorders.export.entry_as_dict` writes it."""
-    disorder = export_queryset().filter(slug=slug).first()
-    if disorder is None:
+    """``/disorders/<slug>.json``: a published entry's document (:func:`disorders.export.published_documents`)."""
+    _, document = next(published_documents(Disorder.objects.filter(slug=slug)), (None, None))
+    if document is None:
         moved = entry_moved_from(slug, Disorder.objects.published())
         if moved is None:
             raise Http404("No published entry has this address.")
         return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.slug]))
-    return JsonResponse(entry_as_dict(disorder), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 # A retired code may be replaced by a code that was itself retired; a few hops cover every real chain.

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    "ninja",  # the API's docs page: Swagger UI from its static files, not a CDN
     "encyclopedia",
     "disorders",
     "resources",
@@ -102,6 +103,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
 READER_CACHE_SECONDS = env.int("READER_CACHE_SECONDS", default=300)
+
+# Requests a minute one client (by address, see TRUSTED_PROXY_COUNT) may make to /api/; 0 lifts the limit.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

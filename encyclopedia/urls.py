@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from disorders.admin_views import RecentChangesView, ReviewQueueView
+from disorders.api import api_urls, entry_schema_view
 from disorders.sitemaps import ClassificationSitemap, DisorderSitemap, GeneSitemap, SignSitemap
 from disorders.views import DisclaimersView, HomeView
 from encyclopedia import views
@@ -29,6 +30,8 @@ urlpatterns = [
     path("disclaimers/", DisclaimersView.as_view(), name="disclaimers"),
     path("sitemap.xml", reader_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
+    path("api/v1/schemas/entry.json", entry_schema_view, name="api-entry-schema"),
+    path("api/v1/", api_urls()),
     path("", include("disorders.urls")),
     path("", include("resources.urls")),
     # Staff pages of our own inside the admin (before admin.site.urls, whose catch-all would take them).

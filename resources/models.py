@@ -62,7 +62,7 @@ class Organization(models.Model):
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="organization_slug_unique"),
             models.UniqueConstraint(Lower("name"), name="organization_name_unique_ci"),
