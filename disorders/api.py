@@ -298,6 +298,15 @@ def stamp_last_modified(request, stamps):
         request.api_last_modified = max(stamps)
 
 
+def in_utc(moment):
+    """``moment`` in UTC (naive means UTC): PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # year 1 minus an offset: before anything we hold
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
 def entry_link(disorder):
     return {"title": disorder.title, "slug": disorder.slug, "url": absolute_url(disorder.get_absolute_url())}
 
@@ -354,7 +363,7 @@ def entries(request, filters: Query[EntryFilters]):
         node = get_object_or_404(Classification, slug=filters.classification)
         found = found.filter(classifications__in=node.descendants(include_self=True)).distinct()
     if filters.updated_since is not None:
-        found = found.filter(content_changed_at__gte=filters.updated_since)
+        found = found.filter(content_changed_at__gte=in_utc(filters.updated_since))
     if filters.letter is not None:
         initial = filters.letter.upper() if filters.letter != OTHER_INITIAL else OTHER_INITIAL
         titles = DisorderName.objects.filter(kind=DisorderName.Kind.TITLE).starting_with(initial)

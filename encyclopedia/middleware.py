@@ -4,6 +4,8 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+from django.urls import reverse
 from django.views.defaults import bad_request
 
 
@@ -22,6 +24,8 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if has_nul_byte(request):
+            if request.path.startswith(reverse("api:index")):  # API clients read JSON, errors included
+                return JsonResponse({"detail": "The address holds a NUL byte."}, status=400)
             return bad_request(request, SuspiciousOperation("NUL byte in the address"))
         return self.get_response(request)
 
