@@ -1,4 +1,9 @@
-"""``/feeds/updates/``: an Atom feed of entries whose content changed, newest first."""
+"""``/feeds/updates/``: an Atom feed of entries whose content changed, newest first.
+
+Each entry's Atom id is a ``tag:`` URI (RFC 4151) made of ``FEED_TAG_AUTHORITY``, the entry's
+creation date and its id: it survives slug renames and a new ``SITE_URL``, so readers never see
+an entry twice. Links still use ``SITE_URL``.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -10,9 +15,18 @@ from disorders.models import Disorder, Section
 from encyclopedia.reader_pages import absolute_url
 
 
+def entry_tag_uri(disorder):
+    """``tag:<authority>,<creation date>:entry:<id>``: the entry's permanent Atom id."""
+    return f"tag:{settings.FEED_TAG_AUTHORITY},{disorder.created_at:%Y-%m-%d}:entry:{disorder.pk}"
+
+
 class UpdatesFeed(Feed):
     feed_type = Atom1Feed
     item_count = 50
+    language = "en"  # xml:lang, the one tag the pages carry too (<html lang="en">)
+
+    def feed_guid(self):
+        return f"tag:{settings.FEED_TAG_AUTHORITY},2026-12-01:feeds:updates"
 
     def title(self):
         return f"{settings.SITE_NAME}: updated entries"
@@ -35,7 +49,7 @@ class UpdatesFeed(Feed):
         return (
             Disorder.objects.published()
             .filter(content_changed_at__isnull=False)
-            .only("title", "slug", "summary", "published_at", "content_changed_at")
+            .only("title", "slug", "summary", "published_at", "content_changed_at", "created_at")
             .prefetch_related(Prefetch("sections", queryset=first_sections))
             .order_by("-content_changed_at", "title")[: self.item_count]
         )
@@ -48,6 +62,11 @@ class UpdatesFeed(Feed):
 
     def item_link(self, disorder):
         return absolute_url(disorder.get_absolute_url())
+
+    def item_guid(self, disorder):
+        return entry_tag_uri(disorder)
+
+    item_guid_is_permalink = False
 
     def item_pubdate(self, disorder):
         return disorder.published_at

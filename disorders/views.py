@@ -100,10 +100,14 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
         condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
         if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
             condition["alternateName"] = synonyms
-        if codes := disorder.codes.all():
+        # Only exact mappings name this condition; a narrower or broader code is another one.
+        exact = [code for code in disorder.codes.all() if code.relation == Code.Relation.EXACT]
+        if exact:
             condition["code"] = [
-                {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
+                {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in exact
             ]
+        if same_as := [code.url for code in exact if code.system in SAME_AS_SYSTEMS and code.url]:
+            condition["sameAs"] = same_as
         # The facts box as schema.org's one free-text field for them.
         epidemiology = [
             f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
@@ -142,6 +146,8 @@ class DisorderDetailView(ReaderCacheMixin, DetailView):
 
 
 FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
+# Terminologies whose page for a code is a page about the condition itself (schema.org sameAs).
+SAME_AS_SYSTEMS = (Code.System.ORPHA, Code.System.OMIM)
 # How many prevalence records show before the rest fold away behind a disclosure.
 PREVALENCES_SHOWN = 2
 # Orphanet names a record's sources as "16325700[PMID]_ORPHANET": PubMed numbers and the words of the rest.
@@ -452,6 +458,7 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         paginator = context["paginator"]
         context.update(
             letter=self.letter,
+            default_letter=INITIALS[0],
             az_bar=az_bar(self.letter),
             page_ranges=page_ranges(self.get_queryset(), paginator) if paginator.num_pages > 1 else [],
         )
@@ -584,6 +591,12 @@ def signs_in_use():
     return in_published_entries(Sign, DisorderSign)
 
 
+def sign_initials():
+    """The letters of the signs index (and ``OTHER_INITIAL``) that list at least one sign."""
+    initials = signs_in_use().annotate(initial=Upper(Left("name", 1))).order_by().values_list("initial", flat=True)
+    return {initial if initial in INITIALS else OTHER_INITIAL for initial in initials.distinct()}
+
+
 class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
     """``/signs/?letter=A``: the signs and symptoms published entries have, A-Z, each with how many entries."""
 
@@ -608,10 +621,10 @@ class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        initials = signs_in_use().annotate(initial=Upper(Left("name", 1))).order_by().values_list("initial", flat=True)
-        used = {initial if initial in INITIALS else OTHER_INITIAL for initial in initials.distinct()}
+        used = sign_initials()
         context.update(
             letter=self.letter,
+            default_letter=INITIALS[0],
             az_bar=az_bar(self.letter, used=used),
             az_url=reverse("disorders:sign-index"),
         )

@@ -32,6 +32,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base for canonical links, sitemaps and feeds (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", default="Rare Disorders Encyclopedia")
+# The authority of the feed's permanent entry ids (tag: URIs): a domain or email the site's owner holds. Set it
+# once and never change it, not even with SITE_URL: feed readers know entries by these ids.
+FEED_TAG_AUTHORITY = env("FEED_TAG_AUTHORITY", default="rare-disorders.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -116,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"  # the one language tag of pages (<html lang="en">) and feed
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

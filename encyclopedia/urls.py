@@ -5,11 +5,11 @@ from django.urls import include, path
 
 from disorders.admin_views import RecentChangesView, ReviewQueueView
 from disorders.api import api_urls, entry_schema_view
-from disorders.sitemaps import ClassificationSitemap, DisorderSitemap, GeneSitemap, SignSitemap
+from disorders.sitemaps import ClassificationSitemap, DisorderSitemap, GeneSitemap, ReaderPagesSitemap, SignSitemap
 from disorders.views import DisclaimersView, HomeView
 from encyclopedia import views
 from encyclopedia.reader_pages import reader_cache
-from encyclopedia.sitemaps import PagesSitemap
+from encyclopedia.sitemaps import sitemap_index
 from resources.sitemaps import OrganizationSitemap
 
 admin.site.site_header = f"{settings.SITE_NAME}: staff"
@@ -17,7 +17,7 @@ admin.site.site_title = f"{settings.SITE_NAME} staff"
 admin.site.index_title = "Entries, organizations and their history"
 
 SITEMAPS = {
-    "pages": PagesSitemap,
+    "pages": ReaderPagesSitemap,
     "entries": DisorderSitemap,
     "classifications": ClassificationSitemap,
     "organizations": OrganizationSitemap,
@@ -28,7 +28,9 @@ SITEMAPS = {
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("disclaimers/", DisclaimersView.as_view(), name="disclaimers"),
-    path("sitemap.xml", reader_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", reader_cache(sitemap_index), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap-<section>.xml", reader_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("api/v1/schemas/entry.json", entry_schema_view, name="api-entry-schema"),
     path("api/v1/", api_urls()),

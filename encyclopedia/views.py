@@ -1,6 +1,7 @@
-"""Site-wide pages that show no app's data: robots.txt."""
+"""Site-wide pages that show no app's data: robots.txt, the favicon."""
 
-from django.views.generic import TemplateView
+from django.templatetags.static import static
+from django.views.generic import RedirectView, TemplateView
 
 from encyclopedia.reader_pages import ReaderCacheMixin
 
@@ -10,3 +11,12 @@ class RobotsView(ReaderCacheMixin, TemplateView):
 
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"
+
+
+class FaviconView(ReaderCacheMixin, RedirectView):
+    """``/favicon.ico``, which browsers ask for whatever the page links: the icon in static/ (its hashed name)."""
+
+    permanent = False  # the hashed name changes with the icon
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.ico")

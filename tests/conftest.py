@@ -41,3 +41,29 @@ def superuser(django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_documents(client):
+    """The sitemap index and every sitemap it lists, as ``(address, XML text)``, read as a crawler does."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    from django.urls import reverse
+
+    index = client.get(reverse("sitemap"))
+    assert index.status_code == 200
+    documents = []
+    for location in ET.fromstring(index.content).iter(f"{SITEMAP_NS}loc"):
+        parts = urlsplit(location.text)
+        response = client.get(parts.path, dict([parts.query.split("=")]) if parts.query else None)
+        assert response.status_code == 200, location.text
+        documents.append((location.text, response.content.decode()))
+    return documents
+
+
+def sitemap_text(client):
+    """Every sitemap the index lists, one text after another (for "is this address in the sitemap")."""
+    return "\n".join(text for _, text in sitemap_documents(client))

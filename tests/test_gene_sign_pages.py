@@ -7,6 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from disorders.models import DisorderSign
+from tests.conftest import sitemap_text
 from tests.factories import make_disorder, make_disorder_sign, make_gene_association
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +145,7 @@ def test_query_budgets(client, entries, django_assert_max_num_queries):
 def test_sitemap_lists_gene_and_sign_pages_of_published_entries_only(client, entries, settings):
     settings.SITE_URL = "https://rare.example.org"
 
-    sitemap = client.get(reverse("sitemap")).content.decode()
+    sitemap = sitemap_text(client)
 
     assert "https://rare.example.org/genes/PTPN11/</loc>" in sitemap
     assert f"https://rare.example.org/signs/{TALL}/</loc>" in sitemap

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 UNVERSIONED_FIELDS = ("search_vector", "version", "updated_at")
 # What readers see of the Disorder row; a change here or in any owned row moves "Last updated". Revert restores these.
 CONTENT_FIELDS = ("title", "slug", "summary", "prevalence", "age_of_onset", "inheritance", "classifications")
+# Restored by a revert but not content: a new address tells readers nothing new (the old one redirects), so it
+# moves neither "Last updated" nor the feed.
+ADDRESS_FIELDS = ("slug",)
 # Stored so that a revision records when content last changed (the public page lists those years); never compared.
 HIDDEN_FIELDS = ("content_changed_at", "created_at")
 OWNER_FIELD = "disorder"

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from reversion.models import Version
 
-from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, PARTS, UNVERSIONED_FIELDS
+from disorders.history.registry import ADDRESS_FIELDS, CONTENT_FIELDS, OWNER_FIELD, PARTS, UNVERSIONED_FIELDS
 from disorders.models import Disorder
 
 
@@ -29,7 +29,7 @@ class Snapshot:
 
     @property
     def content(self):
-        return {name: self.entry.get(name) for name in CONTENT_FIELDS}, self.rows
+        return {name: self.entry.get(name) for name in CONTENT_FIELDS if name not in ADDRESS_FIELDS}, self.rows
 
     def rows_of(self, part_name):
         return self.rows.get(part_name, {})
