@@ -246,7 +246,8 @@ api = NinjaAPI(
         "copyright NORD."
     ),
     urls_namespace="api",
-    docs=SiteSwagger(settings={"validatorUrl": None, "deepLinking": True, "layout": "BaseLayout"}),
+    # No validator badge (it calls swagger.io); no deep links (a link inside each operation's button fails axe).
+    docs=SiteSwagger(settings={"validatorUrl": None, "deepLinking": False, "layout": "BaseLayout"}),
 )
 
 
