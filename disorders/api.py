@@ -48,7 +48,7 @@ from encyclopedia.reader_pages import absolute_url
 from resources.models import Organization
 
 ENTRY_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "entry.json"
-# What a list of entries gives of each entry's document; the rest is one request away (``url`` of the API's detail).
+# What a list of entries gives of each entry's document; the whole is at /api/v1/entries/{slug}.
 LIST_FIELDS = ("title", "slug", "url", "summary", "synonyms", "last_updated", "published")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -526,7 +526,10 @@ def sign(request, hpo_id: str):
 
 
 def rate_limited(request):
-    """Count this request against its client's minute; True past ``API_RATE_LIMIT`` (the cache is shared)."""
+    """Count this request against its client's minute: ``(over the limit?, seconds to the next minute)``.
+
+    A fixed one-minute window per client address, counted in the shared cache (every worker and host sees it).
+    """
     limit = settings.API_RATE_LIMIT
     if not limit:
         return False, None
@@ -572,6 +575,7 @@ def api_response(view):
             if limited:
                 response = JsonResponse({"detail": "Too many requests; try again in a minute."}, status=429)
                 response["Retry-After"] = str(retry_after)
+                response["Cache-Control"] = "no-store"  # about this client now, not about the address
             else:
                 response = respond(view, request, *args, **kwargs)
         if settings.API_RATE_LIMIT and hasattr(request, "api_rate_remaining"):
@@ -584,6 +588,7 @@ def api_response(view):
 
 
 def respond(view, request, *args, **kwargs):
+    """The view's response with its validators and caching; a 304 where the client's copy is still good."""
     method = request.method
     request.method = "GET"  # ninja routes GET only; HEAD is GET without the body
     try:
@@ -602,12 +607,10 @@ def respond(view, request, *args, **kwargs):
             last_modified=int(last_modified.timestamp()) if last_modified else None,
             response=response,
         )
-    elif response.status_code != 304:
-        response["Cache-Control"] = (
-            "no-store"
-            if response.status_code in (400, 422, 429)
-            else (f"public, max-age={settings.READER_CACHE_SECONDS}")
-        )
+    elif response.status_code in (400, 422):  # about this one request: never stored
+        response["Cache-Control"] = "no-store"
+    else:  # a 404 is as public as the page it stands for
+        response["Cache-Control"] = f"public, max-age={settings.READER_CACHE_SECONDS}"
     if method == "HEAD":
         response.content = b""
     return response

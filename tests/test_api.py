@@ -152,7 +152,9 @@ def test_entries_filter_by_code_classification_update_and_letter(client, jmml):
     assert slugs(letter="a") == [other.slug]
     assert slugs(letter="0-9") == []
     assert api(client, "entries", query={"classification": "no-such-node"}).status_code == 404
-    assert api(client, "entries", query={"letter": "ab"}).status_code == 422
+    invalid = api(client, "entries", query={"letter": "ab"})
+    assert (invalid.status_code, invalid["Cache-Control"]) == (422, "no-store")
+    assert invalid.json()["detail"][0]["loc"] == ["query", "letter"]
 
 
 def test_pages_link_to_each_other_and_past_the_last_is_a_404(client):
@@ -243,6 +245,7 @@ def test_each_client_gets_its_rate_and_then_429(client, settings, jmml):
     assert statuses == [200, 200, 200, 429]
     refused = api(client, "entries")
     assert int(refused["Retry-After"]) <= 60
+    assert refused["Cache-Control"] == "no-store"  # about this client now: no proxy may keep it
     assert refused["X-RateLimit-Remaining"] == "0"
     # Another client has its own count.
     assert api(client, "entries", REMOTE_ADDR="10.0.0.2").status_code == 200
@@ -255,6 +258,10 @@ def test_the_openapi_document_is_valid_openapi_3_1(client):
     paths = set(document["paths"])
     assert {"/api/v1/entries", "/api/v1/entries/{slug}", "/api/v1/search", "/api/v1/signs/{hpo_id}"} <= paths
     assert all(set(operations) == {"get"} for operations in document["paths"].values())
+    # The entry's schema is embedded as the repository file has it: one source for both.
+    detail = document["paths"]["/api/v1/entries/{slug}"]["get"]["responses"]["200"]["content"]["application/json"]
+    embedded = detail["schema"]
+    assert embedded["properties"] == entry_schema()["properties"]
 
 
 def test_the_docs_page_uses_our_own_static_files(client):
