@@ -108,6 +108,7 @@ class Command(BaseCommand):
         if reimport or not Code.objects.filter(system=Code.System.ORPHA).exists():
             self.import_data(data)
         settings.DEBUG = False
+        settings.API_RATE_LIMIT = 0  # one client asks for hundreds of API pages a minute here
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         self.report_pages(runs)
 
@@ -162,6 +163,8 @@ class Command(BaseCommand):
             ("suggest", reader, [f"{reverse('disorders:suggest')}?q={q[:4]}" for q in QUERIES]),
             ("A-Z page", reader, [f"{reverse('disorders:index')}?letter={letter}" for letter in letters]),
             ("organization page", reader, [reverse("resources:organization", args=[s]) for s in organizations]),
+            ("API entry", reader, [reverse("api:entry", args=[slug]) for slug in entries]),
+            ("API entry list", reader, [f"{reverse('api:entries')}?letter={letter}" for letter in letters]),
             ("admin changelist", staff, [changelist, f"{changelist}?q=leukemia", f"{changelist}?status__exact=draft"]),
             ("admin change form", staff, change_forms),
         ]  # fmt: skip
