@@ -890,7 +890,7 @@ def test_real_release_imports_the_first_300_packets_with_every_file_and_again_ch
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(tmp_path):
     # Autovacuum may be off or late: without statistics the planner takes 5–12 × longer over new rows.
     run_command("--packets", packet_archive(tmp_path / "packets.tar.gz"), "--publish")
