@@ -38,7 +38,7 @@ class Source(models.Model):
     short_name = models.CharField(
         max_length=50, blank=True, help_text='Abbreviation shown in tight places, e.g. "NORD".'
     )
-    slug = models.SlugField(max_length=60, help_text="Stable identifier used by importers.")
+    slug = models.SlugField(max_length=60, db_index=False, help_text="Stable identifier used by importers.")
     website = models.URLField(blank=True, validators=[validate_web_url])
     notice = models.TextField(
         blank=True,
@@ -81,7 +81,7 @@ class Classification(TreeNode):
     """
 
     name = models.CharField(max_length=255)
-    slug = models.SlugField(max_length=255, help_text="Used in the node's web address.")
+    slug = models.SlugField(max_length=255, db_index=False, help_text="Used in the node's web address.")
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -193,7 +193,10 @@ class Disorder(models.Model):
 
     title = models.CharField(max_length=255, help_text="The main name readers see as the heading.")
     slug = models.SlugField(
-        max_length=255, help_text="The entry's web address. Changing it keeps the old address working as a redirect."
+        max_length=255,
+        # The unique constraint's index is the one lookups by address need (no LIKE query reads slugs).
+        db_index=False,
+        help_text="The entry's web address. Changing it keeps the old address working as a redirect.",
     )
     summary = models.TextField(
         blank=True, help_text="One or two plain sentences shown in search results and link previews."
@@ -290,7 +293,7 @@ class PreviousSlug(models.Model):
     """An address an entry had before; it redirects to the entry."""
 
     disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="previous_slugs")
-    slug = models.SlugField(max_length=255)
+    slug = models.SlugField(max_length=255, db_index=False)
     retired_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

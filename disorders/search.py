@@ -36,8 +36,7 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
-from django.db import connection
-from django.db.backends.signals import connection_created
+from django.db import ProgrammingError, connection, connections, transaction
 from django.db.models import (
     Case,
     F,
@@ -145,18 +144,35 @@ def refresh_entry(sender, disorder, **kwargs):
     reindex([disorder.pk])
 
 
-@receiver(connection_created, dispatch_uid="disorders.search.trigram_thresholds")
-def set_trigram_thresholds(sender, connection, **kwargs):
-    """The pg_trgm operators (%>, %) read their thresholds from the session, so set ours on every new connection."""
+TRIGRAM_THRESHOLDS = {
+    "pg_trgm.word_similarity_threshold": NAME_SIMILARITY,
+    "pg_trgm.strict_word_similarity_threshold": PHRASE_SIMILARITY,
+    "pg_trgm.similarity_threshold": SPELLING_SIMILARITY,
+}
+
+
+def store_trigram_thresholds(using="default"):
+    """Make our thresholds the database's own, for every connection, however it arrives.
+
+    The pg_trgm operators (%>, %) read their thresholds from the session. Set per connection they
+    would leak to other clients through a transaction-mode pooler (PgBouncer) and be lost behind
+    one that drops startup options; stored with the database (or, for a user that does not own it,
+    with the user in this database) every server connection starts with them. Run after every
+    ``migrate`` (a restore ends with one), since a dump of one database does not carry them.
+    """
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return
+    database = connection.ops.quote_name(connection.settings_dict["NAME"])
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false),"
-            " set_config('pg_trgm.strict_word_similarity_threshold', %s, false),"
-            " set_config('pg_trgm.similarity_threshold', %s, false)",
-            [str(NAME_SIMILARITY), str(PHRASE_SIMILARITY), str(SPELLING_SIMILARITY)],
-        )
+        for name, value in TRIGRAM_THRESHOLDS.items():
+            try:
+                with transaction.atomic(using=using):
+                    cursor.execute(f"ALTER DATABASE {database} SET {name} = %s", [str(value)])
+            except ProgrammingError:  # only the owner may; a user may always set its own defaults
+                cursor.execute(f"ALTER ROLE CURRENT_USER IN DATABASE {database} SET {name} = %s", [str(value)])
+            # And for this session, which started before.
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, str(value)])
 
 
 # Letters NFKD does not split into a base letter and an accent, and punctuation unaccent() maps to ASCII.

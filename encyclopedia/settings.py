@@ -61,6 +61,12 @@ MIDDLEWARE = [
     # Before anything reads the path or the query: a NUL byte never reaches a view or the database.
     "encyclopedia.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A conditional GET is answered 304 from the ETag, cached page or not.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before sessions, auth and messages: a cached reader page needs none of them.
+    "encyclopedia.page_cache.ReaderPageCacheMiddleware",
+    # Inside the page cache, which so keeps compressed pages instead of compressing on every hit.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,6 +112,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
 READER_CACHE_SECONDS = env.int("READER_CACHE_SECONDS", default=300)
+# How long the server keeps a whole reader page in CACHES (0: never); a publish or any change readers see
+# makes every kept page out of date at once (encyclopedia.page_cache), so this only bounds memory.
+READER_PAGE_CACHE_SECONDS = env.int("READER_PAGE_CACHE_SECONDS", default=3600)
 
 # Requests a minute one client (by address, see TRUSTED_PROXY_COUNT) may make to /api/; 0 lifts the limit.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)

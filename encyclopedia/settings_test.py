@@ -24,3 +24,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = False
+
+# Each test runs in a transaction that never commits, so the content generation never moves there:
+# whole-page caching is off, and tests/test_page_cache.py turns it on with commits it can see.
+READER_PAGE_CACHE_SECONDS = 0

@@ -47,7 +47,7 @@ class OrganizationQuerySet(models.QuerySet):
 
 class Organization(models.Model):
     name = models.CharField(max_length=255)
-    slug = models.SlugField(max_length=255, help_text="Used in the organization's web address.")
+    slug = models.SlugField(max_length=255, db_index=False, help_text="Used in the organization's web address.")
     street_address = models.TextField(
         blank=True, help_text="Street, building, suite or P.O. box; one per line, as the post needs them."
     )

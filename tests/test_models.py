@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from disorders.models import (
     Classification,
@@ -316,3 +316,19 @@ def test_retired_code_is_unique_and_cannot_replace_itself():
     )
     with pytest.raises(ValidationError, match="cannot replace itself"):
         RetiredCode(system="ORPHA", value="77", status="deprecated", replaced_by="77").clean()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "disorders_disorder",
+        "disorders_previousslug",
+        "disorders_classification",
+        "disorders_source",
+        "resources_organization",
+    ],
+)
+def test_a_slug_column_has_one_index_its_unique_constraint(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE '%%(slug%%'", [table])
+        assert len(cursor.fetchall()) == 1

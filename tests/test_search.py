@@ -4,10 +4,11 @@ import io
 import json
 import re
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -567,3 +568,14 @@ def test_snippets_show_emphasis_as_text_and_fragments_without_quotes(library):
     assert " … " in snippet  # two fragments
     for raw in ['"', "*", "_"]:
         assert raw not in snippet, snippet
+
+
+def test_every_new_connection_starts_with_our_trigram_thresholds_without_setting_them():
+    # As through a transaction-mode pooler: a plain server connection that ran none of our code.
+    options = connection.get_connection_params()
+    options.pop("cursor_factory", None)
+    options.pop("context", None)
+    with psycopg.connect(**options) as raw, raw.cursor() as cursor:
+        for name, value in search.TRIGRAM_THRESHOLDS.items():
+            cursor.execute(f"SHOW {name}")
+            assert float(cursor.fetchone()[0]) == value, name

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from disorders.importers.nord import NordImportError, abstract_paths, load_abstracts, read_abstract
-from disorders.management.commands._importing import add_user_argument, importing_user
+from disorders.management.commands._importing import add_user_argument, importing_user, refresh_statistics
 
 
 class Command(BaseCommand):
@@ -38,7 +38,9 @@ class Command(BaseCommand):
                 self.report_parsed([read_abstract(path) for path in files], output_format)
             else:
                 user = importing_user(options["user"])
-                self.report_loaded(load_abstracts(files, publish=publish, user=user, allow_shorter=allow_shorter))
+                result = load_abstracts(files, publish=publish, user=user, allow_shorter=allow_shorter)
+                refresh_statistics()
+                self.report_loaded(result)
         except NordImportError as error:
             raise CommandError(str(error)) from error
 

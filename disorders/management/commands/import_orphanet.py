@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from disorders.importers.orphanet import OrphanetImportError, load_orphanet
-from disorders.management.commands._importing import add_user_argument, importing_user
+from disorders.management.commands._importing import add_user_argument, importing_user, refresh_statistics
 
 # Skipped packets listed one by one up to this many; the rest are counted.
 SHOWN_SKIPPED = 20
@@ -63,6 +63,8 @@ class Command(BaseCommand):
         finally:
             if on_terminal:
                 self.stderr.write("\r\033[K", ending="", style_func=_plain)
+        if not result.dry_run:
+            refresh_statistics()
         self.report(result, verbosity=options["verbosity"])
 
     def show_progress(self, message):

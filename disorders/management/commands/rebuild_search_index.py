@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from disorders.management.commands._importing import refresh_statistics
 from disorders.search import reindex_all
 
 
@@ -12,4 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             count = reindex_all()
+        refresh_statistics()
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt for {count} entr{'y' if count == 1 else 'ies'}."))

@@ -1,6 +1,7 @@
 """``manage.py restore FILE [--no-input]``: replace the configured database's contents with a backup."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -26,3 +27,6 @@ class Command(BaseCommand):
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"Restored database {database['NAME']} from {file}")
+        # An older backup is brought up to this version's schema, and a dump carries no database settings.
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Migrated it to this version's schema and settings.")

@@ -1,0 +1,134 @@
+"""Whole reader pages from the cache: served without touching the database, never stale after a change."""
+
+import gzip
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from disorders.models import Disclaimer
+from encyclopedia import page_cache
+from tests.admin_forms import change_url, open_entry
+from tests.factories import make_disorder, make_organization
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_caching(settings):
+    # The suite runs with page caching off (its transactions never commit); these tests commit what they write.
+    settings.READER_PAGE_CACHE_SECONDS = 3600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def entry(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return make_disorder("Examplitis", summary="A made-up disorder.")
+
+
+def test_a_second_anonymous_request_is_served_from_the_cache_without_queries(client, entry, django_assert_num_queries):
+    first = client.get(entry.get_absolute_url())
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(entry.get_absolute_url())
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    # The outer middleware still run on a hit: the security headers are on the cached page too.
+    assert "default-src 'self'" in second["Content-Security-Policy"]
+    assert second["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_edit_readers_see_replaces_the_cached_page(admin_client, client, entry, django_capture_on_commit_callbacks):
+    assert b"Examplitis" in client.get(entry.get_absolute_url()).content
+    data = open_entry(admin_client, entry)
+    data.update(title="Examplitis renamed", edit_summary="Clearer name")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(change_url(entry), data)
+    assert response.status_code == 302
+    page = client.get(entry.get_absolute_url())
+    assert b"Examplitis renamed" in page.content
+    assert b"Examplitis renamed" in client.get(reverse("disorders:index") + "?letter=E").content
+
+
+def test_a_change_of_the_site_wide_disclaimers_replaces_every_cached_page(
+    client, entry, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        disclaimer, _ = Disclaimer.objects.get_or_create(
+            kind=Disclaimer.Kind.MEDICAL, defaults={"title": "Medical disclaimer", "body": "Old wording."}
+        )
+    assert b"Fresh wording" not in client.get(entry.get_absolute_url()).content
+    with django_capture_on_commit_callbacks(execute=True):
+        disclaimer.body = "Fresh wording of the disclaimer."
+        disclaimer.save()
+    assert b"Fresh wording" in client.get(entry.get_absolute_url()).content
+
+
+def test_an_organization_change_replaces_the_cached_entry_page(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        disorder = make_disorder("Examplitis")
+        organization = make_organization("Examplitis Support Group", disorder=disorder)
+    assert b"Examplitis Support Group" in client.get(disorder.get_absolute_url()).content
+    with django_capture_on_commit_callbacks(execute=True):
+        organization.name = "Examplitis Alliance"
+        organization.save()
+    assert b"Examplitis Alliance" in client.get(disorder.get_absolute_url()).content
+
+
+def test_an_uncommitted_change_does_not_move_the_generation(entry):
+    before = page_cache.current_generation()
+    page_cache.content_changed()  # queued for a commit that this test's transaction never makes
+    page_cache._process["checked_at"] = 0  # read the database again, not this process's memory
+    assert page_cache.current_generation() == before
+
+
+def test_staff_and_anyone_with_a_session_get_a_fresh_page(admin_client, client, entry, django_assert_max_num_queries):
+    client.get(entry.get_absolute_url())  # now cached for readers
+    with django_assert_max_num_queries(30) as staff_queries:
+        staff_page = admin_client.get(entry.get_absolute_url())
+    assert staff_page.status_code == 200
+    assert len(staff_queries) > 0
+    assert "private" in staff_page["Cache-Control"]
+
+
+def test_pages_are_kept_per_encoding_and_say_they_vary_on_it(client, entry):
+    plain = client.get(entry.get_absolute_url())
+    compressed = client.get(entry.get_absolute_url(), headers={"accept-encoding": "gzip"})
+    again = client.get(entry.get_absolute_url(), headers={"accept-encoding": "gzip"})
+    assert "Content-Encoding" not in plain
+    assert compressed["Content-Encoding"] == again["Content-Encoding"] == "gzip"
+    assert gzip.decompress(again.content) == plain.content
+    assert "Accept-Encoding" in again["Vary"]
+
+
+def test_a_conditional_get_of_a_cached_page_answers_304(client, entry):
+    etag = client.get(entry.get_absolute_url())["ETag"]
+    assert client.get(entry.get_absolute_url(), headers={"if-none-match": etag}).status_code == 304
+
+
+def test_head_is_answered_from_the_cached_get(client, entry, django_assert_num_queries):
+    client.get(entry.get_absolute_url())
+    with django_assert_num_queries(0):
+        response = client.head(entry.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_refused_and_missing_pages_are_not_kept(client, entry, django_assert_max_num_queries):
+    for _ in range(2):
+        missing = client.get("/disorders/no-such-entry/")
+        assert missing.status_code == 404
+        refused = client.get(reverse("disorders:search"), {"q": "x" * 1000})
+        assert refused.status_code == 400
+    assert not any(key for key in cache._cache if page_cache.KEY_PREFIX in key)
+
+
+def test_the_query_string_is_part_of_the_address(client, entry):
+    letter_e = client.get(reverse("disorders:index"), {"letter": "E"})
+    letter_z = client.get(reverse("disorders:index"), {"letter": "Z"})
+    assert b"Examplitis" in letter_e.content
+    assert b"Examplitis" not in letter_z.content
