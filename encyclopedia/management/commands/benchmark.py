@@ -212,6 +212,7 @@ class Command(BaseCommand):
             "sign pages": sample("disorders:sign", signs, "hpo_id"),
             "sitemap.xml": [reverse("sitemap")],
             "Atom feed": [reverse("disorders:updates-feed")],
+            "API entry": [reverse("api:entry", args=[slug]) for slug in slugs],
         }  # fmt: skip
 
     def report_throughput(self, runs, seconds):
@@ -225,6 +226,7 @@ class Command(BaseCommand):
             "DATABASE_URL": database_url(connection.settings_dict),
             "STATIC_ROOT": static_root,
             "LOG_LEVEL": "WARNING",
+            "API_RATE_LIMIT": "0",  # wrk is one client asking thousands of times a minute
         }
         self.manage("collectstatic", "--no-input", "-v0", environment=production)
         modes = {"cached": {}, "no cache": {"READER_PAGE_CACHE_SECONDS": "0"}}
