@@ -114,8 +114,12 @@ class DisorderSignInline(EntryPartInline, admin.TabularInline):
 
 
 def apply_review(disorder, user):
-    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on."""
+    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on.
+
+    A reviewed entry leaves the review queue, so whoever had taken it is done with it.
+    """
     today = timezone.localdate()
+    disorder.assigned_to, disorder.assigned_at = None, None
     disorder.last_reviewed_on = today
     disorder.last_reviewed_by = user
     if disorder.next_review_due is None or disorder.next_review_due <= today:
@@ -278,7 +282,16 @@ class DisorderAdmin(admin.ModelAdmin):
             for disorder in Disorder.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
                 history.ensure_baseline(disorder)
                 apply_review(disorder, request.user)
-                disorder.save(update_fields=["last_reviewed_on", "last_reviewed_by", "next_review_due", "updated_at"])
+                disorder.save(
+                    update_fields=[
+                        "last_reviewed_on",
+                        "last_reviewed_by",
+                        "next_review_due",
+                        "assigned_to",
+                        "assigned_at",
+                        "updated_at",
+                    ]
+                )
                 history.record_revision(disorder, user=request.user, comment="Marked reviewed")
                 self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
