@@ -83,6 +83,10 @@ class EntryPageMixin(StaffPageMixin):
             history.entry_versions(self.disorder.pk).order_by("revision_id").values_list("revision_id", flat=True)
         )
 
+    def revision_number(self, revision_id):
+        """The revision's number in this entry's history: 1 for its first, 2 for its second, …"""
+        return self.revision_ids().index(revision_id) + 1
+
     def entry_version(self, revision_id):
         version = history.entry_versions(self.disorder.pk).filter(revision_id=revision_id).first()
         if version is None:
@@ -145,7 +149,7 @@ class EntryHistoryView(EntryPageMixin, ListView):
 
     def get_queryset(self):
         versions = history.entry_versions(self.disorder.pk).order_by("-revision_id")
-        return history.with_previous_revision(versions)
+        return history.with_entry_numbers(history.with_previous_revision(versions))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -160,17 +164,19 @@ class RevisionView(EntryPageMixin, TemplateView):
     template_name = "admin/disorders/disorder/revision.html"
 
     def get_title(self):
-        return f"Revision {self.kwargs['revision_id']} of “{self.disorder}”"
+        return f"Revision {self.number} of “{self.disorder}”"
 
     def get_context_data(self, **kwargs):
         version = self.entry_version(self.kwargs["revision_id"])
         ids = self.revision_ids()
         position = ids.index(version.revision_id)
+        self.number = position + 1
         snapshot = history.load_snapshots([version.revision_id], self.disorder.pk)[version.revision_id]
         return super().get_context_data(
             revision=version.revision,
             who=history.user_label(version.revision.user),
-            here=f"Revision {version.revision_id}",
+            here=f"Revision {self.number}",
+            number=self.number,
             previous_revision_id=ids[position - 1] if position else None,
             latest_revision_id=ids[-1],
             contents=admin_diff.describe_snapshot(snapshot),
@@ -182,21 +188,22 @@ class CompareForm(forms.Form):
     from_revision = forms.TypedChoiceField(label="Older revision", coerce=int)
     to_revision = forms.TypedChoiceField(label="Newer revision", coerce=int)
 
-    def __init__(self, *args, revisions, **kwargs):
+    def __init__(self, *args, revisions, numbers, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(revision.pk, revision_label(revision)) for revision in revisions]
+        choices = [(revision.pk, revision_label(revision, numbers[revision.pk])) for revision in revisions]
         self.fields["from_revision"].choices = choices
         self.fields["to_revision"].choices = choices
 
 
-def revision_heading(revision):
+# Revisions are named by their number in the entry's history (1, 2, 3 …), never by reversion's global id.
+def revision_heading(revision, number):
     moment = timezone.localtime(revision.date_created)
-    return f"Revision {revision.pk} ({date_format(moment, 'DATETIME_FORMAT')}, {history.user_label(revision.user)})"
+    return f"Revision {number} ({date_format(moment, 'DATETIME_FORMAT')}, {history.user_label(revision.user)})"
 
 
-def revision_label(revision):
+def revision_label(revision, number):
     moment = timezone.localtime(revision.date_created)
-    return f"{revision.pk} — {moment:%Y-%m-%d %H:%M} — {history.user_label(revision.user)}"
+    return f"{number} — {moment:%Y-%m-%d %H:%M} — {history.user_label(revision.user)}"
 
 
 class CompareView(EntryPageMixin, TemplateView):
@@ -234,16 +241,18 @@ class CompareView(EntryPageMixin, TemplateView):
             older, newer = self.chosen(ids)
             snapshots = history.load_snapshots([older, newer], self.disorder.pk)
             revisions = {version.revision_id: version.revision for version in history.entry_versions(self.disorder.pk)}
+            numbers = {revision_id: position for position, revision_id in enumerate(ids, start=1)}
             context.update(
                 older=revisions[older],
                 newer=revisions[newer],
-                old_heading=revision_heading(revisions[older]),
-                new_heading=revision_heading(revisions[newer]),
+                old_heading=revision_heading(revisions[older], numbers[older]),
+                new_heading=revision_heading(revisions[newer], numbers[newer]),
                 latest_revision_id=ids[-1],
                 comparison=admin_diff.compare(snapshots[older], snapshots[newer]),
                 form=CompareForm(
                     initial={"from_revision": older, "to_revision": newer},
                     revisions=sorted(revisions.values(), key=lambda revision: -revision.pk),
+                    numbers=numbers,
                 ),
             )
         return super().get_context_data(**context, **kwargs)
@@ -260,7 +269,7 @@ class RevertView(EntryPageMixin, TemplateView):
         )
 
     def get_title(self):
-        return f"Revert “{self.disorder}” to revision {self.kwargs['revision_id']}?"
+        return f"Revert “{self.disorder}” to revision {self.revision_number(self.kwargs['revision_id'])}?"
 
     def get_context_data(self, **kwargs):
         version = self.entry_version(self.kwargs["revision_id"])
@@ -270,6 +279,7 @@ class RevertView(EntryPageMixin, TemplateView):
         current.entry = {**target.entry, **{name: current.entry.get(name) for name in history.CONTENT_FIELDS}}
         return super().get_context_data(
             revision=version.revision,
+            number=self.revision_number(version.revision_id),
             who=history.user_label(version.revision.user),
             here="Revert",
             comparison=admin_diff.compare(current, target),
@@ -293,35 +303,47 @@ class RevertView(EntryPageMixin, TemplateView):
             )
             return self.render_to_response(self.get_context_data())
         if result.revision is None:
-            messages.info(request, f"The entry already matched revision {version.revision_id}; nothing was changed.")
+            number = self.revision_number(version.revision_id)
+            messages.info(request, f"The entry already matched revision {number}; nothing was changed.")
         else:
             self.model_admin.log_change(request, self.disorder, result.revision.comment)
             messages.success(
-                request, f"{result.revision.comment}. This is revision {result.revision.pk}; the history keeps both."
+                request,
+                f"{result.revision.comment}. This is revision {self.revision_number(result.revision.pk)}; "
+                "the history keeps both.",
             )
         for note in result.notes:
             messages.warning(request, note)
         return HttpResponseRedirect(reverse("admin:disorders_disorder_history", args=[self.disorder.pk]))
 
 
+class ListedChoiceField(forms.TypedChoiceField):
+    """A choice among objects fetched once: listing them and reading the chosen one is one query, not two.
+
+    (A ModelChoiceField asks again for the chosen one; the staff pages' query budgets are tight.)
+    """
+
+    def __init__(self, objects, *, empty_label, label_of=str, **kwargs):
+        by_pk = {str(obj.pk): obj for obj in objects}
+        choices = [("", empty_label)] + [(pk, label_of(obj)) for pk, obj in by_pk.items()]
+        super().__init__(choices=choices, coerce=by_pk.get, required=False, empty_value=None, **kwargs)
+
+
 class RecentChangesForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Any kind"), *history.KIND_CHOICES], required=False, label="Kind")
-    source = forms.ModelChoiceField(
-        queryset=Source.objects.all(), required=False, empty_label="Any source", label="Entries from"
-    )
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(), required=False, empty_label="Anyone", label="Saved by"
-    )
     entry = forms.CharField(required=False, label="Entry title contains")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = ["kind", "source", "user", "entry", "since", "until"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(revision__isnull=False).distinct().order_by("username")
+        self.fields["source"] = ListedChoiceField(Source.objects.all(), empty_label="Any source", label="Entries from")
+        people = get_user_model().objects.filter(revision__isnull=False).distinct().order_by("username")
+        self.fields["user"] = ListedChoiceField(
+            people, empty_label="Anyone", label="Saved by", label_of=history.user_label
         )
-        self.fields["user"].label_from_instance = history.user_label
+        self.order_fields(self.field_order)
 
 
 RUN = "revision__entry_revision__import_run"
@@ -439,16 +461,16 @@ QUEUE_SORTS = {
 
 
 class ReviewQueueForm(forms.Form):
-    source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False, empty_label="Any source")
-    tree = forms.ModelChoiceField(
-        queryset=Classification.objects.filter(parent=None),
-        required=False,
-        empty_label="Any classification",
-        label="Classification",
-    )
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _) in QUEUE_SORTS.items()], required=False, label="Order"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"] = ListedChoiceField(Source.objects.all(), empty_label="Any source", label="Source")
+        roots = Classification.objects.filter(parent=None)
+        self.fields["tree"] = ListedChoiceField(roots, empty_label="Any classification", label="Classification")
+        self.order_fields(["source", "tree", "sort"])
 
 
 class ReviewQueueView(StaffPageMixin, ListView):

@@ -312,7 +312,9 @@ class ImportRun(models.Model):
     """One run of an importer: its entries' revisions point here, so recent changes show the run as one line."""
 
     started_at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     comment = models.CharField(max_length=500, help_text='What the run imported, e.g. "Imported from Orphanet (…)".')
 
     class Meta:

@@ -11,7 +11,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
 IMPORT_COMMENT_PREFIX = "Imported from"  # disorders.importers.IMPORT_COMMENT_PREFIX, as of this migration
 BATCH_SIZE = 1000
 
@@ -46,39 +45,64 @@ def group_imports_into_runs(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disorders', '0012_search_keeps_stop_words'),
+        ("disorders", "0012_search_keeps_stop_words"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='disorder',
-            name='assigned_at',
+            model_name="disorder",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='disorder',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="disorder",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('comment', models.CharField(help_text='What the run imported, e.g. "Imported from Orphanet (…)".', max_length=500)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "comment",
+                    models.CharField(
+                        help_text='What the run imported, e.g. "Imported from Orphanet (…)".', max_length=500
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.AddField(
-            model_name='entryrevision',
-            name='import_run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entry_revisions', to='disorders.importrun'),
+            model_name="entryrevision",
+            name="import_run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="entry_revisions",
+                to="disorders.importrun",
+            ),
         ),
         migrations.RunPython(group_imports_into_runs, migrations.RunPython.noop),
     ]
