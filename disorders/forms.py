@@ -26,6 +26,14 @@ class EntryInlineFormSet(BaseInlineFormSet):
         super().__init__(*args, **kwargs)
         self.instance._entry_formsets = [*getattr(self.instance, "_entry_formsets", []), self]
 
+    def get_queryset(self):
+        # The admin labels each row of a form sent back (a refused stale save, any error) with get_queryset()'s
+        # objects, zipped with the rows in order: the database's rows now, perhaps changed, added or deleted by
+        # someone else since. Once the rows are built, they are labelled by what this editor sent instead.
+        if self.is_bound and "forms" in self.__dict__:
+            return [form.instance for form in self.initial_forms]
+        return super().get_queryset()
+
 
 class DisorderAdminForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -108,7 +108,9 @@ class Classification(TreeNode):
         ]
 
     def __str__(self):
-        return self.name
+        # Fetched with_paths() (the entry form's classification widget): the path tells same-named nodes apart.
+        path = getattr(self, "path_names", None)
+        return " \u203a ".join(path) if path else self.name
 
     def get_absolute_url(self):
         return reverse("disorders:classification", kwargs={"slug": self.slug})

@@ -94,4 +94,3 @@ def test_public_page_says_when_contact_details_were_verified(client):
     page = client.get(organization.get_absolute_url()).content.decode()
 
     assert "Contact details verified on" in page and "2026" in page
-
