@@ -108,9 +108,24 @@
     build();
   }
 
+  // The admin's autocomplete (select2) draws a search box without a name; name it after its field's label.
+  function nameAutocompleteSearches() {
+    document.querySelectorAll(".form-row .select2-search__field:not([aria-label])").forEach(function (input) {
+      const row = input.closest(".form-row");
+      const label = row && row.querySelector("label");
+      input.setAttribute("aria-label", "Search " + (label ? label.textContent.replace(/:$/, "").trim() : "choices"));
+    });
+  }
+
   function start() {
     setUpErrorSummary();
     setUpCodeFilter();
+    nameAutocompleteSearches();
+    // select2 starts on jQuery's ready and redraws its search box after each choice.
+    new MutationObserver(nameAutocompleteSearches).observe(document.getElementById("content-main") || document.body, {
+      childList: true,
+      subtree: true,
+    });
   }
 
   if (document.readyState === "loading") {
