@@ -103,6 +103,10 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
 READER_CACHE_SECONDS = env.int("READER_CACHE_SECONDS", default=300)
 
+# Django's 1,000 fields refuse (400) a save of the largest imported entries: Retinitis pigmentosa's form,
+# with 97 codes and its genes, signs and prevalences, sends about 1,500.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10000)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
