@@ -668,6 +668,8 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
         context = {
             "version": version,
             "revision": version.revision,
+            # Numbered in the entry's own history, as its history page numbers it.
+            "number": history.entry_versions(version.object_id).count(),
             "who": history.user_label(version.revision.user),
             "was_published": snapshot.entry.get("status") == Disorder.Status.PUBLISHED,
             "refusal": history.recovery_refusal(int(version.object_id), snapshot),
@@ -688,7 +690,8 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
             return self.render_to_response(self.get_context_data(refusal=str(refusal)))
         disorder = result.disorder
         self.model_admin.log_addition(request, disorder, history.RECOVERED_COMMENT)
-        messages.success(request, f"Recovered “{disorder}” as revision {result.revision.pk}; its history continues.")
+        number = history.entry_versions(disorder.pk).count()
+        messages.success(request, f"Recovered “{disorder}” as revision {number}; its history continues.")
         for note in result.notes:
             messages.warning(request, note)
         return HttpResponseRedirect(reverse("admin:disorders_disorder_change", args=[disorder.pk]))
