@@ -1,11 +1,14 @@
 import datetime
 
 from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.utils import pretty_name
 from django.urls import path
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from disorders import history, search
 from disorders.admin_views import (
@@ -113,9 +116,41 @@ class DisorderSignInline(EntryPartInline, admin.TabularInline):
     autocomplete_fields = ["sign"]
 
 
+def error_summary(form, inline_admin_formsets):
+    """Each error of the entry form as (where, message, id of the element to go to), in the form's order.
+
+    The page lists them at the top, each linked to its field (or its inline row), so an error 5,000 px
+    down a long entry is one click away instead of "Please correct the error below".
+    """
+    errors = []
+    for name, messages_ in form.errors.items():
+        if name == NON_FIELD_ERRORS:
+            errors += [("", message, "") for message in messages_]
+        elif name in form.fields:
+            label = form.fields[name].label or pretty_name(name)
+            errors += [(label, message, form[name].id_for_label) for message in messages_]
+    for inline in inline_admin_formsets:
+        formset = inline.formset
+        group = capfirst(formset.model._meta.verbose_name_plural)
+        errors += [(group, message, f"{formset.prefix}-group") for message in formset.non_form_errors()]
+        for index, row in enumerate(formset.forms):
+            for name, messages_ in row.errors.items():
+                where = f"{group}, row {index + 1}"
+                if name in row.fields and not row.fields[name].widget.is_hidden:
+                    label = f"{where}: {row.fields[name].label or pretty_name(name)}"
+                    errors += [(label, message, row[name].id_for_label) for message in messages_]
+                else:
+                    errors += [(where, message, f"{formset.prefix}-{index}") for message in messages_]
+    return errors
+
+
 def apply_review(disorder, user):
-    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on."""
+    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on.
+
+    A reviewed entry leaves the review queue, so whoever had taken it is done with it.
+    """
     today = timezone.localdate()
+    disorder.assigned_to, disorder.assigned_at = None, None
     disorder.last_reviewed_on = today
     disorder.last_reviewed_by = user
     if disorder.next_review_due is None or disorder.next_review_due <= today:
@@ -183,6 +218,16 @@ class DisorderAdmin(admin.ModelAdmin):
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
     actions = ["mark_reviewed"]
 
+    class Media:
+        # The error summary's links, and the code rows' filter by system (no inline script: the CSP forbids it).
+        js = ["js/entry_form.js"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "classifications":
+            # Chosen nodes show their tree path, as the autocomplete's suggestions do (ClassificationAdmin).
+            kwargs["queryset"] = Classification.objects.with_paths()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_queryset(self, request):
         # A subquery, not a join: computed for the rows shown, and left out of the changelist's count.
         synonyms = Synonym.objects.filter(disorder=OuterRef("pk")).order_by().values("disorder")
@@ -239,6 +284,8 @@ class DisorderAdmin(admin.ModelAdmin):
         context["can_mark_reviewed"] = (
             change and self.has_review_permission(request) and self.has_change_permission(request, obj)
         )
+        if context.get("errors"):
+            context["error_summary"] = error_summary(context["adminform"].form, context["inline_admin_formsets"])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_publish_permission(self, request):
@@ -278,7 +325,16 @@ class DisorderAdmin(admin.ModelAdmin):
             for disorder in Disorder.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
                 history.ensure_baseline(disorder)
                 apply_review(disorder, request.user)
-                disorder.save(update_fields=["last_reviewed_on", "last_reviewed_by", "next_review_due", "updated_at"])
+                disorder.save(
+                    update_fields=[
+                        "last_reviewed_on",
+                        "last_reviewed_by",
+                        "next_review_due",
+                        "assigned_to",
+                        "assigned_at",
+                        "updated_at",
+                    ]
+                )
                 history.record_revision(disorder, user=request.user, comment="Marked reviewed")
                 self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
@@ -292,6 +348,13 @@ class ClassificationAdmin(admin.ModelAdmin):
     search_fields = ["name", "external_id"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            # Suggestions name each node by its path ("WHO > Leukaemias > JMML"): many nodes share a name.
+            return queryset.with_paths()
+        return queryset
 
 
 @admin.register(Source)

@@ -13,16 +13,17 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.generic import ListView, TemplateView
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import ListView, TemplateView, View
 
 from disorders import admin_diff, history
-from disorders.models import Disorder
+from disorders.models import Classification, Disorder, DisorderSource, Source
 from encyclopedia.query_params import query_int
 
 
@@ -81,6 +82,10 @@ class EntryPageMixin(StaffPageMixin):
         return list(
             history.entry_versions(self.disorder.pk).order_by("revision_id").values_list("revision_id", flat=True)
         )
+
+    def revision_number(self, revision_id):
+        """The revision's number in this entry's history: 1 for its first, 2 for its second, …"""
+        return self.revision_ids().index(revision_id) + 1
 
     def entry_version(self, revision_id):
         version = history.entry_versions(self.disorder.pk).filter(revision_id=revision_id).first()
@@ -144,7 +149,7 @@ class EntryHistoryView(EntryPageMixin, ListView):
 
     def get_queryset(self):
         versions = history.entry_versions(self.disorder.pk).order_by("-revision_id")
-        return history.with_previous_revision(versions)
+        return history.with_entry_numbers(history.with_previous_revision(versions))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -159,17 +164,19 @@ class RevisionView(EntryPageMixin, TemplateView):
     template_name = "admin/disorders/disorder/revision.html"
 
     def get_title(self):
-        return f"Revision {self.kwargs['revision_id']} of “{self.disorder}”"
+        return f"Revision {self.number} of “{self.disorder}”"
 
     def get_context_data(self, **kwargs):
         version = self.entry_version(self.kwargs["revision_id"])
         ids = self.revision_ids()
         position = ids.index(version.revision_id)
+        self.number = position + 1
         snapshot = history.load_snapshots([version.revision_id], self.disorder.pk)[version.revision_id]
         return super().get_context_data(
             revision=version.revision,
             who=history.user_label(version.revision.user),
-            here=f"Revision {version.revision_id}",
+            here=f"Revision {self.number}",
+            number=self.number,
             previous_revision_id=ids[position - 1] if position else None,
             latest_revision_id=ids[-1],
             contents=admin_diff.describe_snapshot(snapshot),
@@ -181,21 +188,22 @@ class CompareForm(forms.Form):
     from_revision = forms.TypedChoiceField(label="Older revision", coerce=int)
     to_revision = forms.TypedChoiceField(label="Newer revision", coerce=int)
 
-    def __init__(self, *args, revisions, **kwargs):
+    def __init__(self, *args, revisions, numbers, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(revision.pk, revision_label(revision)) for revision in revisions]
+        choices = [(revision.pk, revision_label(revision, numbers[revision.pk])) for revision in revisions]
         self.fields["from_revision"].choices = choices
         self.fields["to_revision"].choices = choices
 
 
-def revision_heading(revision):
+# Revisions are named by their number in the entry's history (1, 2, 3 …), never by reversion's global id.
+def revision_heading(revision, number):
     moment = timezone.localtime(revision.date_created)
-    return f"Revision {revision.pk} ({date_format(moment, 'DATETIME_FORMAT')}, {history.user_label(revision.user)})"
+    return f"Revision {number} ({date_format(moment, 'DATETIME_FORMAT')}, {history.user_label(revision.user)})"
 
 
-def revision_label(revision):
+def revision_label(revision, number):
     moment = timezone.localtime(revision.date_created)
-    return f"{revision.pk} — {moment:%Y-%m-%d %H:%M} — {history.user_label(revision.user)}"
+    return f"{number} — {moment:%Y-%m-%d %H:%M} — {history.user_label(revision.user)}"
 
 
 class CompareView(EntryPageMixin, TemplateView):
@@ -233,16 +241,18 @@ class CompareView(EntryPageMixin, TemplateView):
             older, newer = self.chosen(ids)
             snapshots = history.load_snapshots([older, newer], self.disorder.pk)
             revisions = {version.revision_id: version.revision for version in history.entry_versions(self.disorder.pk)}
+            numbers = {revision_id: position for position, revision_id in enumerate(ids, start=1)}
             context.update(
                 older=revisions[older],
                 newer=revisions[newer],
-                old_heading=revision_heading(revisions[older]),
-                new_heading=revision_heading(revisions[newer]),
+                old_heading=revision_heading(revisions[older], numbers[older]),
+                new_heading=revision_heading(revisions[newer], numbers[newer]),
                 latest_revision_id=ids[-1],
                 comparison=admin_diff.compare(snapshots[older], snapshots[newer]),
                 form=CompareForm(
                     initial={"from_revision": older, "to_revision": newer},
                     revisions=sorted(revisions.values(), key=lambda revision: -revision.pk),
+                    numbers=numbers,
                 ),
             )
         return super().get_context_data(**context, **kwargs)
@@ -259,7 +269,7 @@ class RevertView(EntryPageMixin, TemplateView):
         )
 
     def get_title(self):
-        return f"Revert “{self.disorder}” to revision {self.kwargs['revision_id']}?"
+        return f"Revert “{self.disorder}” to revision {self.revision_number(self.kwargs['revision_id'])}?"
 
     def get_context_data(self, **kwargs):
         version = self.entry_version(self.kwargs["revision_id"])
@@ -269,6 +279,7 @@ class RevertView(EntryPageMixin, TemplateView):
         current.entry = {**target.entry, **{name: current.entry.get(name) for name in history.CONTENT_FIELDS}}
         return super().get_context_data(
             revision=version.revision,
+            number=self.revision_number(version.revision_id),
             who=history.user_label(version.revision.user),
             here="Revert",
             comparison=admin_diff.compare(current, target),
@@ -292,49 +303,81 @@ class RevertView(EntryPageMixin, TemplateView):
             )
             return self.render_to_response(self.get_context_data())
         if result.revision is None:
-            messages.info(request, f"The entry already matched revision {version.revision_id}; nothing was changed.")
+            number = self.revision_number(version.revision_id)
+            messages.info(request, f"The entry already matched revision {number}; nothing was changed.")
         else:
             self.model_admin.log_change(request, self.disorder, result.revision.comment)
             messages.success(
-                request, f"{result.revision.comment}. This is revision {result.revision.pk}; the history keeps both."
+                request,
+                f"{result.revision.comment}. This is revision {self.revision_number(result.revision.pk)}; "
+                "the history keeps both.",
             )
         for note in result.notes:
             messages.warning(request, note)
         return HttpResponseRedirect(reverse("admin:disorders_disorder_history", args=[self.disorder.pk]))
 
 
+class ListedChoiceField(forms.TypedChoiceField):
+    """A choice among objects fetched once: listing them and reading the chosen one is one query, not two.
+
+    (A ModelChoiceField asks again for the chosen one; the staff pages' query budgets are tight.)
+    """
+
+    def __init__(self, objects, *, empty_label, label_of=str, **kwargs):
+        by_pk = {str(obj.pk): obj for obj in objects}
+        choices = [("", empty_label)] + [(pk, label_of(obj)) for pk, obj in by_pk.items()]
+        super().__init__(choices=choices, coerce=by_pk.get, required=False, empty_value=None, **kwargs)
+
+
 class RecentChangesForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(), required=False, empty_label="Anyone", label="Saved by"
-    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *history.KIND_CHOICES], required=False, label="Kind")
     entry = forms.CharField(required=False, label="Entry title contains")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = ["kind", "source", "user", "entry", "since", "until"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(revision__isnull=False).distinct().order_by("username")
+        self.fields["source"] = ListedChoiceField(Source.objects.all(), empty_label="Any source", label="Entries from")
+        people = get_user_model().objects.filter(revision__isnull=False).distinct().order_by("username")
+        self.fields["user"] = ListedChoiceField(
+            people, empty_label="Anyone", label="Saved by", label_of=history.user_label
         )
-        self.fields["user"].label_from_instance = history.user_label
+        self.order_fields(self.field_order)
+
+
+RUN = "revision__entry_revision__import_run"
 
 
 class RecentChangesView(StaffPageMixin, ListView):
-    """Every revision of every entry, newest first, filtered by who, which entry and when."""
+    """Every revision of every entry, newest first, filtered by kind, source, who, which entry and when.
+
+    An import run is one line (its latest revision stands for it, with the number of its entries and a link
+    to them, ``?run=<id>``), unless one entry or one run is asked for.
+    """
 
     template_name = "admin/recent_changes.html"
     title = "Recent changes"
     paginate_by = 50
 
-    def get_queryset(self):
+    def filtered(self):
+        """The revisions the filters ask for, one line each."""
         versions = history.entry_versions()
         # From an entry's history page: that entry under every title it has had.
-        entry_id = query_int(self.request.GET.get("entry_id"))
-        if entry_id is not None:
-            versions = versions.filter(object_id=str(entry_id))
+        self.entry_id = query_int(self.request.GET.get("entry_id"))
+        if self.entry_id is not None:
+            versions = versions.filter(object_id=str(self.entry_id))
+        self.run = query_int(self.request.GET.get("run"))
+        if self.run is not None:
+            versions = versions.filter(**{RUN: self.run})
         self.form = RecentChangesForm(self.request.GET or None)
         if self.form.is_valid():
             data = self.form.cleaned_data
+            if data["kind"]:
+                versions = versions.filter(history.kind_condition(data["kind"]))
+            if data["source"]:
+                attributed = DisorderSource.objects.filter(source=data["source"]).values("disorder")
+                versions = versions.filter(revision__entry_revision__disorder__in=attributed)
             if data["user"]:
                 versions = versions.filter(revision__user=data["user"])
             if data["entry"]:
@@ -343,78 +386,206 @@ class RecentChangesView(StaffPageMixin, ListView):
                 versions = versions.filter(revision__date_created__date__gte=data["since"])
             if data["until"]:
                 versions = versions.filter(revision__date_created__date__lte=data["until"])
-        return history.with_previous_revision(versions)
+        return versions
+
+    def get_queryset(self):
+        versions = self.filtered()
+        if (
+            self.entry_id is None
+            and self.run is None
+            and not (self.form.is_valid() and self.form.cleaned_data["entry"])
+        ):
+            # A run's latest revision among those filtered stands for the run; its size counts the same ones.
+            matching = versions.order_by().filter(**{f"{RUN}__isnull": False}).values(RUN)
+            latest = matching.annotate(latest=Max("revision_id")).values("latest")
+            size = matching.filter(**{RUN: OuterRef(RUN)}).annotate(n=Count("pk")).values("n")
+            versions = versions.filter(Q(**{f"{RUN}__isnull": True}) | Q(revision_id__in=latest)).annotate(
+                run_id=F(RUN), run_size=Subquery(size)
+            )
+        entry_exists = Exists(Disorder.objects.filter(pk=OuterRef("revision__entry_revision__disorder_id")))
+        return history.with_entry_numbers(history.with_previous_revision(versions)).annotate(entry_exists=entry_exists)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lines = history_lines(list(context["page_obj"]))
-        existing = set(
-            Disorder.objects.filter(pk__in=[line.version.object_id for line in lines]).values_list("pk", flat=True)
-        )
         for line in lines:
-            line.entry_exists = int(line.version.object_id) in existing
+            line.kind = history.revision_kind(line.revision.comment)
+            line.kind_label = history.KIND_LABELS[line.kind]
+            line.entry_exists = line.version.entry_exists
+            line.run_id = getattr(line.version, "run_id", None)
+            line.run_size = getattr(line.version, "run_size", None)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(lines=lines, filter_form=self.form or RecentChangesForm(), query=query.urlencode())
+        run_query = self.request.GET.copy()
+        for name in ("page", "run"):
+            run_query.pop(name, None)
+        context.update(
+            lines=lines,
+            filter_form=self.form or RecentChangesForm(),
+            query=query.urlencode(),
+            run_query=run_query.urlencode(),
+            run=self.run,
+        )
         return context
 
 
-class ReviewQueueView(StaffPageMixin, ListView):
-    """Entries a reviewer should look at: in review, review due or past, or published and never reviewed.
+@dataclass(frozen=True)
+class QueueReason:
+    """Why an entry is in the review queue: one tab of the queue, with its count."""
 
-    Oldest content first. Archived entries are left out, and so are drafts nobody has sent for review.
+    key: str
+    label: str
+    condition: Q
+
+
+def queue_reasons(today, user):
+    """The queue's reasons, in tab order; an entry is in the queue for any of them (archived entries never).
+
+    One more reason (issue 9's pending changes) is one more QueueReason here.
+    """
+    return [
+        QueueReason("in_review", "In review", Q(status=Disorder.Status.IN_REVIEW)),
+        QueueReason("due", "Review due", Q(next_review_due__lte=today) & ~Q(status=Disorder.Status.DRAFT)),
+        QueueReason("overdue", "Overdue", Q(next_review_due__lt=today) & ~Q(status=Disorder.Status.DRAFT)),
+        QueueReason("never", "Never reviewed", Q(last_reviewed_on__isnull=True, status=Disorder.Status.PUBLISHED)),
+        QueueReason("mine", "Taken by me", Q(assigned_to=user)),
+    ]
+
+
+# Sort keys of the queue: label and order_by (the title breaks ties, so pages never overlap).
+QUEUE_SORTS = {
+    "age": ("Oldest content first", [F("content_changed_at").asc(nulls_first=True), "title", "pk"]),
+    "due": ("Review due first", [F("next_review_due").asc(nulls_last=True), "title", "pk"]),
+    "changed": ("Last changed first", [F("updated_at").desc(), "title", "pk"]),
+}
+
+
+class ReviewQueueForm(forms.Form):
+    sort = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _) in QUEUE_SORTS.items()], required=False, label="Order"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"] = ListedChoiceField(Source.objects.all(), empty_label="Any source", label="Source")
+        roots = Classification.objects.filter(parent=None)
+        self.fields["tree"] = ListedChoiceField(roots, empty_label="Any classification", label="Classification")
+        self.order_fields(["source", "tree", "sort"])
+
+
+class ReviewQueueView(StaffPageMixin, ListView):
+    """Entries a reviewer should look at (see ``queue_reasons``), filtered by source and classification tree.
+
+    Each reason is a tab with its count (one query for all the counts); reviewers take entries to work on.
     """
 
     template_name = "admin/review_queue.html"
     title = "Review queue"
     paginate_by = 50
-    reasons = {
-        "in_review": "In review",
-        "due": "Review due",
-        "never": "Never reviewed",
-    }
 
-    @staticmethod
-    def conditions(today):
-        return {
-            "in_review": Q(status=Disorder.Status.IN_REVIEW),
-            "due": Q(next_review_due__lte=today) & ~Q(status=Disorder.Status.DRAFT),
-            "never": Q(last_reviewed_on__isnull=True, status=Disorder.Status.PUBLISHED),
-        }
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.form = ReviewQueueForm(request.GET)
+        # A filter that does not parse (a deleted source) shows the unfiltered queue with the form's error.
+        self.filters = self.form.cleaned_data if self.form.is_valid() else {}
+        self.reasons = queue_reasons(timezone.localdate(), request.user)
+
+    def filtered(self):
+        """Entries that may be in the queue, as narrowed by source and tree (before the reason tabs)."""
+        entries = Disorder.objects.exclude(status=Disorder.Status.ARCHIVED)
+        if self.filters.get("source"):
+            entries = entries.filter(
+                pk__in=DisorderSource.objects.filter(source=self.filters["source"]).values("disorder")
+            )
+        if self.filters.get("tree"):
+            in_tree = Classification.objects.descendants(self.filters["tree"], include_self=True)
+            entries = entries.filter(
+                pk__in=Disorder.classifications.through.objects.filter(classification__in=in_tree).values("disorder")
+            )
+        return entries
 
     def get_queryset(self):
+        """The queue: the chosen reason (or any), flagged with every reason that applies, in the chosen order."""
         self.reason = self.request.GET.get("reason", "")
-        if self.reason and self.reason not in self.reasons:
+        chosen = [reason for reason in self.reasons if self.reason in ("", reason.key)]
+        if not chosen:
             raise Http404("No such reason.")
-        conditions = self.conditions(timezone.localdate())
         wanted = Q()
-        for key, condition in conditions.items():
-            if self.reason in ("", key):
-                wanted |= condition
+        for reason in chosen:
+            wanted |= reason.condition
         flags = {
-            f"is_{key}": ExpressionWrapper(condition, output_field=BooleanField())
-            for key, condition in conditions.items()
+            f"is_{reason.key}": ExpressionWrapper(reason.condition, output_field=BooleanField())
+            for reason in self.reasons
         }
+        _, order = QUEUE_SORTS.get(self.filters.get("sort") or "age")
         return (
-            Disorder.objects.exclude(status=Disorder.Status.ARCHIVED)
+            self.filtered()
             .filter(wanted)
             .annotate(**flags)
-            .select_related("last_reviewed_by")
+            .select_related("last_reviewed_by", "assigned_to")
             .defer("search_vector")
-            .order_by(F("content_changed_at").asc(nulls_first=True), "title")
+            .order_by(*order)
         )
+
+    def counts(self):
+        """How many entries each tab holds, and all of them: one query."""
+        every = Q()
+        for reason in self.reasons:
+            every |= reason.condition
+        counts = {reason.key: Count("pk", filter=reason.condition) for reason in self.reasons}
+        return self.filtered().aggregate(all=Count("pk", filter=every), **counts)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        shown = [reason for reason in self.reasons if reason.key not in ("mine",)]
         for disorder in context["object_list"]:
-            disorder.review_reasons = [label for key, label in self.reasons.items() if getattr(disorder, f"is_{key}")]
+            disorder.review_reasons = [reason.label for reason in shown if getattr(disorder, f"is_{reason.key}")]
+        counts = self.counts()
+        filters = self.request.GET.copy()
+        filters.pop("page", None)
+        filters.pop("reason", None)
+        query = self.request.GET.copy()
+        query.pop("page", None)
         context.update(
             today=timezone.localdate(),
             reason=self.reason,
-            reason_choices=list(self.reasons.items()),
-            query=f"reason={self.reason}" if self.reason else "",
+            tabs=[("", "All", counts["all"])] + [(r.key, r.label, counts[r.key]) for r in self.reasons],
+            filter_form=self.form,
+            filters=filters.urlencode(),
+            query=query.urlencode(),
+            here=self.request.get_full_path(),
+            can_take=self.request.user.has_perm("disorders.review_disorder"),
         )
         return context
+
+
+class TakeEntryView(StaffPageMixin, View):
+    """POST: a reviewer takes an entry from the review queue (``take``) or gives it back (``release``)."""
+
+    http_method_names = ["post"]
+
+    def has_permission(self, request):
+        return may_view_entries(request.user) and request.user.has_perm("disorders.review_disorder")
+
+    def post(self, request, *args, **kwargs):
+        entries = Disorder.objects.filter(pk=kwargs["pk"])
+        disorder = entries.only("title", "assigned_to").first()
+        if disorder is None:
+            raise Http404("No such entry.")
+        if request.POST.get("action") == "release":
+            # Only the person who took it gives it back; someone else's assignment stays.
+            entries.filter(assigned_to=request.user).update(assigned_to=None, assigned_at=None)
+            messages.info(request, f"You gave back “{disorder.title}”.")
+        else:
+            # update(), not save(): taking is not editing, so an editor's open form stays current.
+            entries.update(assigned_to=request.user, assigned_at=timezone.now())
+            messages.success(request, f"You took “{disorder.title}”; it shows under “Taken by me”.")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("review_queue")
+        return HttpResponseRedirect(back)
 
 
 class DeletedEntryPageMixin(StaffPageMixin):
@@ -497,6 +668,8 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
         context = {
             "version": version,
             "revision": version.revision,
+            # Numbered in the entry's own history, as its history page numbers it.
+            "number": history.entry_versions(version.object_id).count(),
             "who": history.user_label(version.revision.user),
             "was_published": snapshot.entry.get("status") == Disorder.Status.PUBLISHED,
             "refusal": history.recovery_refusal(int(version.object_id), snapshot),
@@ -517,7 +690,8 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
             return self.render_to_response(self.get_context_data(refusal=str(refusal)))
         disorder = result.disorder
         self.model_admin.log_addition(request, disorder, history.RECOVERED_COMMENT)
-        messages.success(request, f"Recovered “{disorder}” as revision {result.revision.pk}; its history continues.")
+        number = history.entry_versions(disorder.pk).count()
+        messages.success(request, f"Recovered “{disorder}” as revision {number}; its history continues.")
         for note in result.notes:
             messages.warning(request, note)
         return HttpResponseRedirect(reverse("admin:disorders_disorder_change", args=[disorder.pk]))

@@ -26,6 +26,28 @@ class EntryInlineFormSet(BaseInlineFormSet):
         super().__init__(*args, **kwargs)
         self.instance._entry_formsets = [*getattr(self.instance, "_entry_formsets", []), self]
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A tabular inline names its columns once, in the table head; each cell's control gets a name of its
+        # own ("Value, code 6"), or screen readers meet 97 unnamed "Value" boxes.
+        row = (
+            f"{self.model._meta.verbose_name} {index + 1}"
+            if index is not None
+            else f"new {self.model._meta.verbose_name}"
+        )
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                label = field.label or name.replace("_", " ").capitalize()
+                field.widget.attrs.setdefault("aria-label", f"{label}, {row}")
+
+    def get_queryset(self):
+        # The admin labels each row of a form sent back (a refused stale save, any error) with get_queryset()'s
+        # objects, zipped with the rows in order: the database's rows now, perhaps changed, added or deleted by
+        # someone else since. Once the rows are built, they are labelled by what this editor sent instead.
+        if self.is_bound and "forms" in self.__dict__:
+            return [form.instance for form in self.initial_forms]
+        return super().get_queryset()
+
 
 class DisorderAdminForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

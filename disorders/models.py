@@ -109,7 +109,9 @@ class Classification(TreeNode):
         ]
 
     def __str__(self):
-        return self.name
+        # Fetched with_paths() (the entry form's classification widget): the path tells same-named nodes apart.
+        path = getattr(self, "path_names", None)
+        return " \u203a ".join(path) if path else self.name
 
     def get_absolute_url(self):
         return reverse("disorders:classification", kwargs={"slug": self.slug})
@@ -213,6 +215,11 @@ class Disorder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     next_review_due = models.DateField(null=True, blank=True, help_text="When a reviewer should look at it again.")
+    # Who took the entry from the review queue (not versioned: taking an entry is not editing it).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Moves with every recorded change; stops a stale form overwriting it."
     )
@@ -307,6 +314,22 @@ class PreviousSlug(models.Model):
         return self.disorder.get_absolute_url()
 
 
+class ImportRun(models.Model):
+    """One run of an importer: its entries' revisions point here, so recent changes show the run as one line."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.CharField(max_length=500, help_text='What the run imported, e.g. "Imported from Orphanet (…)".')
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.comment} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
 class EntryRevision(models.Model):
     """What the history asks of one revision of an entry, in columns: reversion keeps the entry as serialized text.
 
@@ -322,6 +345,9 @@ class EntryRevision(models.Model):
     )
     content_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="The entry's content_changed_at as this revision recorded it."
+    )
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="entry_revisions"
     )
 
     class Meta:

@@ -119,6 +119,10 @@ READER_PAGE_CACHE_SECONDS = env.int("READER_PAGE_CACHE_SECONDS", default=3600)
 # Requests a minute one client (by address, see TRUSTED_PROXY_COUNT) may make to /api/; 0 lifts the limit.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
 
+# Django's 1,000 fields refuse (400) a save of the largest imported entries: Retinitis pigmentosa's form,
+# with 97 codes and its genes, signs and prevalences, sends about 1,500.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=10000)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

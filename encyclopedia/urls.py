@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from disorders.admin_views import RecentChangesView, ReviewQueueView
+from disorders.admin_views import RecentChangesView, ReviewQueueView, TakeEntryView
 from disorders.api import api_urls, entry_schema_view
 from disorders.sitemaps import ClassificationSitemap, DisorderSitemap, GeneSitemap, ReaderPagesSitemap, SignSitemap
 from disorders.views import DisclaimersView, HomeView
@@ -39,5 +39,6 @@ urlpatterns = [
     # Staff pages of our own inside the admin (before admin.site.urls, whose catch-all would take them).
     path("admin/recent-changes/", admin.site.admin_view(RecentChangesView.as_view()), name="recent_changes"),
     path("admin/review-queue/", admin.site.admin_view(ReviewQueueView.as_view()), name="review_queue"),
+    path("admin/review-queue/<int:pk>/take/", admin.site.admin_view(TakeEntryView.as_view()), name="review_take"),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,9 @@ class ResourcesConfig(AppConfig):
 
     def ready(self):
         from encyclopedia import page_cache
+        from resources import history
 
+        # One revision holds an organization and its phones: who changed an address or a number, and when.
+        history.register()
         # Entry and organization pages show organizations' names and contact details: cached pages go out of date.
         page_cache.follow(self.get_model("Organization"), self.get_model("Phone"))

@@ -430,7 +430,7 @@ def test_revert_restores_content_as_a_new_revision_and_bumps_the_version(editor_
     assert [r.comment for r in revisions_of(jmml)] == [
         history.BASELINE_COMMENT,
         "Bad edit",
-        f"Reverted to revision {baseline.pk}",
+        "Reverted to revision 1",  # its number in the entry's history, not the global id
     ]
     assert history.current_snapshot(jmml).content == history.load_snapshots([baseline.pk], jmml.pk)[baseline.pk].content
     # A form opened before the revert cannot overwrite it.

@@ -86,7 +86,10 @@ def test_reviewer_recovers_a_deleted_entry_with_every_row_as_a_draft(editor, rev
 
     assert response.redirect_chain[-1][0] == reverse("admin:disorders_disorder_change", args=[jmml.pk])
     notes = messages_of(response)
-    assert any(note.startswith(f"Recovered “{JMML_TITLE}” as revision") for note in notes)
+    # Numbered in the entry's own history: its revisions before deletion, then this one.
+    number = history.entry_versions(jmml.pk).count()
+    assert f"Recovered “{JMML_TITLE}” as revision {number}; its history continues." in notes
+    assert f"its last revision, {number - 1}" in page
     assert any("back as a draft" in note for note in notes)
     recovered = Disorder.objects.get(pk=jmml.pk)
     assert recovered.status == Disorder.Status.DRAFT

@@ -19,7 +19,7 @@ from disorders import history
 from disorders.models import Disorder
 from tests.admin_forms import change_url, errors_of, form_data
 from tests.conftest import make_staff
-from tests.factories import make_disorder
+from tests.factories import make_disorder, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,8 @@ PAGES = {
     "revert confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "recover confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "delete confirmation": everyone("forbidden", superuser="ok"),
+    "organization history": everyone("ok"),
+    "organizations to verify": everyone("ok"),
 }
 ACTIONS = {
     "edit a draft": everyone("ok", Auditors="forbidden"),
@@ -58,6 +60,7 @@ ACTIONS = {
     "revert": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "delete": everyone("forbidden", superuser="ok"),
     "recover a deleted entry": everyone("forbidden", Reviewers="ok", superuser="ok"),
+    "take from the review queue": everyone("forbidden", Reviewers="ok", superuser="ok"),
 }
 
 
@@ -106,6 +109,8 @@ def deleted_entry():
 def page_url(name, disorder):
     if name == "recover confirmation":
         return reverse("admin:disorders_disorder_recover", args=[deleted_entry()])
+    if name == "organization history":
+        return reverse("admin:resources_organization_history", args=[make_organization("Matrix Org").pk])
     entry_url = {
         "entry form": change_url(disorder),
         "history": reverse("admin:disorders_disorder_history", args=[disorder.pk]),
@@ -123,6 +128,7 @@ def page_url(name, disorder):
             "recent changes": reverse("recent_changes"),
             "review queue": reverse("review_queue"),
             "deleted entries": reverse("admin:disorders_disorder_deleted"),
+            "organizations to verify": reverse("admin:resources_organization_unverified"),
         }[name]
     )
 
@@ -246,6 +252,12 @@ def recover(client, disorder):
     return outcome_of_response(response) or ("ok" if Disorder.objects.filter(pk=pk).exists() else response.status_code)
 
 
+def take(client, disorder):
+    response = client.post(reverse("review_take", args=[disorder.pk]), {"action": "take"})
+    disorder.refresh_from_db()
+    return outcome_of_response(response) or ("ok" if disorder.assigned_to is not None else response.status_code)
+
+
 PERFORM = {
     "edit a draft": edit_draft,
     "edit a published entry with a summary": edit_published,
@@ -258,6 +270,7 @@ PERFORM = {
     "revert": revert,
     "delete": delete,
     "recover a deleted entry": recover,
+    "take from the review queue": take,
 }
 
 

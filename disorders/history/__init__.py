@@ -17,9 +17,12 @@ entry's revision only records which of them it pointed at.
   never use reversion's own revert, which rebuilds every object in a revision and resets
   unversioned fields to their defaults).
 
+- :mod:`~disorders.history.kinds`: what kind of change a revision is (edit, import, revert, review).
+
 How two snapshots differ, for people, is the admin's business: :mod:`disorders.admin_diff`.
 """
 
+from disorders.history.kinds import KIND_CHOICES, KIND_LABELS, kind_condition, revision_kind
 from disorders.history.recording import (
     BASELINE_COMMENT,
     content_change_stamps,
@@ -45,12 +48,15 @@ from disorders.history.snapshots import (
     entry_versions,
     latest_revision,
     load_snapshots,
+    with_entry_numbers,
     with_previous_revision,
 )
 
 __all__ = [
     "BASELINE_COMMENT",
     "CONTENT_FIELDS",
+    "KIND_CHOICES",
+    "KIND_LABELS",
     "RECOVERED_COMMENT",
     "CannotRecover",
     "StaleEntry",
@@ -60,6 +66,7 @@ __all__ = [
     "deleted_version",
     "ensure_baseline",
     "entry_versions",
+    "kind_condition",
     "latest_revision",
     "load_snapshots",
     "record_revision",
@@ -67,8 +74,10 @@ __all__ = [
     "recovery_refusal",
     "register_entry",
     "revert_entry",
+    "revision_kind",
     "revision_years",
     "system_user",
     "user_label",
+    "with_entry_numbers",
     "with_previous_revision",
 ]

@@ -45,7 +45,7 @@ def ensure_baseline(disorder):
     _save_revision(stored, date=stored.content_changed_at or stored.updated_at, comment=BASELINE_COMMENT)
 
 
-def record_revision(disorder, *, user=None, comment="", force=False):
+def record_revision(disorder, *, user=None, comment="", force=False, import_run=None):
     """Record one revision of the entry once it and all its rows are saved; returns it, or None if nothing changed.
 
     Compares the entry with its previous revision: nothing different, no revision (and
@@ -54,7 +54,7 @@ def record_revision(disorder, *, user=None, comment="", force=False):
     ``version`` goes up by one (not for an entry's first revision), ``content_changed_at``
     moves only when content (not status or review dates) changed, and a changed slug is
     kept as a PreviousSlug. Sends ``entry_saved`` either way. Call inside the writer's
-    transaction.
+    transaction. Importers pass their ``import_run`` (an ImportRun) so the run reads as one change.
     """
     previous = latest_revision(disorder)
     old = load_snapshots([previous.pk], disorder.pk).get(previous.pk) if previous else None
@@ -70,21 +70,23 @@ def record_revision(disorder, *, user=None, comment="", force=False):
         Disorder.objects.filter(pk=disorder.pk).update(**changes)
         _keep_retired_slug(disorder.pk, old, new)
         stored = Disorder.objects.get(pk=disorder.pk)
-        _save_revision(stored, date=now, user=user, comment=comment)
+        _save_revision(stored, date=now, user=user, comment=comment, import_run=import_run)
         disorder.version, disorder.content_changed_at = stored.version, stored.content_changed_at
         revision = latest_revision(disorder)
     entry_saved.send(sender=Disorder, disorder=disorder)
     return revision
 
 
-def _save_revision(stored, *, date, user=None, comment=""):
+def _save_revision(stored, *, date, user=None, comment="", import_run=None):
     """One revision of the entry ``stored`` (as just read back) and every part it follows."""
     with reversion.create_revision(manage_manually=True):
         reversion.set_user(user)
         reversion.set_comment(comment)
         reversion.set_date_created(date)
         reversion.add_to_revision(stored)
-        reversion.add_meta(EntryRevision, disorder=stored, content_changed_at=stored.content_changed_at)
+        reversion.add_meta(
+            EntryRevision, disorder=stored, content_changed_at=stored.content_changed_at, import_run=import_run
+        )
 
 
 def _keep_retired_slug(disorder_pk, old, new):

@@ -58,7 +58,9 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
             setattr(locked, name, value)
         locked.save()
         _restore_parts(locked, stored, target, notes)
-        new_revision = record_revision(locked, user=user, comment=f"Reverted to revision {revision.pk}")
+        # Named as the history names it: the revision's number in this entry's history.
+        number = entry_versions(disorder.pk).filter(revision_id__lte=revision.pk).count()
+        new_revision = record_revision(locked, user=user, comment=f"Reverted to revision {number}")
     disorder.refresh_from_db()
     return RevertResult(revision=new_revision, notes=notes)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core import serializers
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
@@ -95,6 +95,19 @@ def with_previous_revision(versions):
         object_id=OuterRef("object_id"), revision_id__lt=OuterRef("revision_id")
     )
     return versions.annotate(previous_revision_id=Subquery(earlier.order_by("-revision_id").values("revision_id")[:1]))
+
+
+def with_entry_numbers(versions):
+    """Annotate each entry version with ``number``: 1 for the entry's first revision, 2 for its second, …"""
+    up_to = (
+        Version.objects.get_for_model(Disorder)
+        .filter(object_id=OuterRef("object_id"), revision_id__lte=OuterRef("revision_id"))
+        .order_by()
+        .values("object_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return versions.annotate(number=Subquery(up_to))
 
 
 def latest_revision(disorder):

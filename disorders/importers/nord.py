@@ -52,6 +52,7 @@ from disorders.models import (
     Disorder,
     DisorderResource,
     DisorderSource,
+    ImportRun,
     Section,
     Source,
     Subdivision,
@@ -705,6 +706,7 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
         return result
     with transaction.atomic():
         nord = _nord_source(abstracts)
+        run = None  # made with the first changed entry: a run that changes nothing is no change
         for abstract in abstracts:
             disorder, action = _save_abstract(
                 abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
@@ -712,10 +714,13 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
             if action != "unchanged":
                 # One revision per entry, as an editor's save makes; it moves the dates and version, and tells
                 # derived data (the search index), once all the entry's rows are written.
+                if run is None:
+                    run = ImportRun.objects.create(user=user or history.system_user(), comment=import_comment("NORD"))
                 history.record_revision(
                     disorder,
                     user=user or history.system_user(),
                     comment=import_comment(Path(abstract.origin).name or abstract.title),
+                    import_run=run,
                 )
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
     return result

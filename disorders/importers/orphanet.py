@@ -72,6 +72,7 @@ from disorders.models import (
     DisorderSource,
     Gene,
     GeneAssociation,
+    ImportRun,
     Prevalence,
     RetiredCode,
     Section,
@@ -1588,7 +1589,8 @@ class _Loader:
         if not disorders:
             return
         user = user or history.system_user()
+        run = ImportRun.objects.create(user=user, comment=comment)
         for number, disorder in enumerate(disorders, start=1):
-            history.record_revision(disorder, user=user, comment=comment)
+            history.record_revision(disorder, user=user, comment=comment, import_run=run)
             if number % _PROGRESS_EVERY == 0:
                 self.progress(f"Recording revisions: {number}/{len(disorders)}")
