@@ -402,7 +402,6 @@ class ReviewQueueView(StaffPageMixin, ListView):
             .filter(wanted)
             .annotate(**flags)
             .select_related("last_reviewed_by")
-            .defer("search_vector")
             .order_by(F("content_changed_at").asc(nulls_first=True), "title")
         )
 

@@ -703,6 +703,7 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     result = ImportResult()
     if not abstracts:
         return result
+    written = []
     with transaction.atomic():
         nord = _nord_source(abstracts)
         for abstract in abstracts:
@@ -718,6 +719,12 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
                     comment=import_comment(Path(abstract.origin).name or abstract.title),
                 )
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
+            written.append(disorder.pk)
+        if publish:
+            # A trusted bulk source: what the run wrote goes to readers (without it, changes wait for review).
+            from disorders.publication import publish_many  # publication renders pages, which import this module
+
+            publish_many(written, user=user or history.system_user(), comment="Published by the NORD import")
     return result
 
 
