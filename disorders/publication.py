@@ -164,7 +164,9 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
             for disorder in disorders:
                 document = build_document(disorder, exporter)
                 revision_id = latest.get(disorder.pk)
-                rows.append(_published_row(disorder, document, revision_id, now, disorder.published_at or now))
+                # First publication: the date the entry says, unless that is still to come (a schedule run early).
+                first = min(disorder.published_at or now, now)
+                rows.append(_published_row(disorder, document, revision_id, now, first))
                 publications.append(
                     Publication(
                         disorder_id=disorder.pk,

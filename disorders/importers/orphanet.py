@@ -880,7 +880,7 @@ def save_orphanet(
         else:
             loader.record(changed, user=user, comment=comment)
             if publish:
-                loader.publish(user=user)
+                loader.publish_run(user=user)
     return result
 
 
@@ -1581,7 +1581,7 @@ class _Loader:
         Disorder.objects.bulk_update(existing, sorted(fields), batch_size=_BATCH)
         return changed
 
-    def publish(self, *, user):
+    def publish_run(self, *, user):
         """Publish the run's entries in bulk (a trusted source): those whose published version is not their latest
         revision. Archived entries stay unpublished."""
         from disorders.publication import publish_many  # publication renders pages, which import the importers
