@@ -488,7 +488,6 @@ class DisorderResource(OrderedChild):
     disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="resources")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disorder_links")
 
-
     class Meta(OrderedChild.Meta):
         verbose_name = "resource"
         constraints = [models.UniqueConstraint(fields=["disorder", "organization"], name="resource_once_per_disorder")]
