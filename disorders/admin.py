@@ -10,11 +10,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from disorders import history, search
+from disorders import history, publication, search
 from disorders.admin_views import (
     CompareView,
     DeletedEntriesView,
     EntryHistoryView,
+    PreviewView,
     RecoverView,
     RevertView,
     RevisionView,
@@ -31,6 +32,7 @@ from disorders.models import (
     Gene,
     GeneAssociation,
     Prevalence,
+    PublishedEntry,
     RetiredCode,
     Section,
     Sign,
@@ -216,7 +218,7 @@ class DisorderAdmin(admin.ModelAdmin):
         DisorderSignInline,
     ]
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
-    actions = ["mark_reviewed"]
+    actions = ["mark_reviewed", "unpublish_selected"]
 
     class Media:
         # The error summary's links, and the code rows' filter by system (no inline script: the CSP forbids it).
@@ -255,6 +257,7 @@ class DisorderAdmin(admin.ModelAdmin):
         return [
             path("<int:object_id>/history/<int:revision_id>/", wrap(RevisionView), name="disorders_disorder_revision"),
             path("<int:object_id>/compare/", wrap(CompareView), name="disorders_disorder_compare"),
+            path("<int:object_id>/preview/", wrap(PreviewView), name="disorders_disorder_preview"),
             path("<int:object_id>/revert/<int:revision_id>/", wrap(RevertView), name="disorders_disorder_revert"),
             path("deleted/", wrap(DeletedEntriesView), name="disorders_disorder_deleted"),
             path("deleted/<int:object_id>/recover/", wrap(RecoverView), name="disorders_disorder_recover"),
@@ -269,10 +272,8 @@ class DisorderAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_review_permission(request):
             fields.append("next_review_due")
-        published = obj is not None and obj.status in (Disorder.Status.PUBLISHED, Disorder.Status.ARCHIVED)
-        if published and not self.has_publish_permission(request):
-            # Moving a published or archived entry anywhere else is unpublishing: reviewers only.
-            fields.append("status")
+        # Publication state moves by publishing and unpublishing (disorders.publication), never by typing it.
+        fields.append("status")
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -286,7 +287,17 @@ class DisorderAdmin(admin.ModelAdmin):
         )
         if context.get("errors"):
             context["error_summary"] = error_summary(context["adminform"].form, context["inline_admin_formsets"])
+        context["can_publish"] = self.may_publish(request, obj)
+        if change and obj is not None:
+            context["publication_state"] = Disorder.objects.with_publication_state().get(pk=obj.pk)
+            published = PublishedEntry.objects.filter(pk=obj.pk).only("slug", "updated_at").first()
+            context["published_on"] = published.updated_at if published else None
+            context["published_url"] = published.get_absolute_url() if published else ""
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def may_publish(self, request, obj=None):
+        """Reviewers who may change this entry publish it; editors never (a crafted ``_publish`` does nothing)."""
+        return self.has_publish_permission(request) and self.has_change_permission(request, obj)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("disorders.publish_disorder")
@@ -307,6 +318,14 @@ class DisorderAdmin(admin.ModelAdmin):
         revision = history.record_revision(form.instance, user=request.user, comment=form.revision_comment(change))
         if change and revision is None:
             self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
+        if "_publish" in request.POST and self.may_publish(request, form.instance):
+            comment = form.cleaned_data.get("edit_summary", "")
+            if publication.publish(form.instance, user=request.user, comment=comment):
+                self.message_user(request, "Published: readers now see this version.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, "Readers already saw this version; nothing new was published.", messages.INFO
+                )
         # A warning, not an error: two disorders may really share a name; most often it is one entry twice.
         twins = search.entries_titled(form.instance.title).exclude(pk=form.instance.pk).order_by("title")
         if twins:
@@ -338,6 +357,17 @@ class DisorderAdmin(admin.ModelAdmin):
                 history.record_revision(disorder, user=request.user, comment="Marked reviewed")
                 self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
+
+    @admin.action(permissions=["publish"], description="Unpublish selected entries (readers no longer see them)")
+    def unpublish_selected(self, request, queryset):
+        done = [
+            disorder
+            for disorder in queryset.filter(published__isnull=False).order_by("pk")
+            if publication.unpublish(disorder, user=request.user)
+        ]
+        for disorder in done:
+            self.log_change(request, disorder, "Unpublished")
+        self.message_user(request, f"Unpublished {len(done)} {'entry' if len(done) == 1 else 'entries'}.")
 
 
 @admin.register(Classification)

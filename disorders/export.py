@@ -19,7 +19,7 @@ from pathlib import Path
 from django.db import models
 
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
-from disorders.models import Classification, Disclaimer, Disorder, Section
+from disorders.models import Classification, Disclaimer, Disorder, PublishedEntry, Section
 from encyclopedia.links import email_address, web_address
 from encyclopedia.markup import paragraphs, plain_text
 from encyclopedia.reader_pages import absolute_url
@@ -41,26 +41,32 @@ def export_queryset():
     return published.with_entry_content(linkable=published).order_by("title", "pk")
 
 
-def published_documents(entries):
-    """``(entry, document)`` for each published one of ``entries``, in their order: what readers get as JSON.
+# What a published document holds for the reader page only; the rest is ``Exporter.as_dict``'s shape.
+PAGE_KEYS = ("description", "structured_data", "html")
 
-    ``entries`` is a queryset of entries or a page of them. The one function every JSON route
-    (``/disorders/<slug>.json``, ``export_entries``, the API) reads documents through. Today the
-    document is built from the working copy (:meth:`Exporter.as_dict`); once published versions
-    are stored, it is read from them here, and every route follows.
+
+def export_document(document):
+    """A published document as the JSON routes give it (``/disorders/<slug>.json``, the API, ``export_entries``)."""
+    return {key: value for key, value in document.items() if key not in PAGE_KEYS}
+
+
+def published_documents(entries):
+    """``(published, document)`` for each published one of ``entries``, in their order: what readers get as JSON.
+
+    ``entries`` is a queryset or a page of entries or of their published versions (they share their
+    primary key). The one function every JSON route (``/disorders/<slug>.json``, ``export_entries``,
+    the API) reads documents through: the stored published versions, never the working copies.
     """
     if isinstance(entries, models.QuerySet) and not entries.query.is_sliced:
         pks = list(entries.values_list("pk", flat=True))
     else:
         pks = [entry.pk for entry in entries]
-    published = Disorder.objects.published()
-    exporter = Exporter()
     for start in range(0, len(pks), CHUNK_SIZE):
         chunk = pks[start : start + CHUNK_SIZE]
-        found = published.filter(pk__in=chunk).with_entry_content(linkable=published).in_bulk()
+        found = PublishedEntry.objects.filter(pk__in=chunk).in_bulk()
         for pk in chunk:
             if pk in found:
-                yield found[pk], exporter.as_dict(found[pk])
+                yield found[pk], export_document(found[pk].document)
 
 
 def carries_nord_text(attributions):
@@ -321,8 +327,9 @@ def iter_entries(queryset=None):
 
 
 def all_documents():
-    """Every published entry's document, in title order (see :func:`published_documents`)."""
-    return (document for _, document in published_documents(Disorder.objects.order_by("title", "pk")))
+    """Every published version's document, in title order, read ``CHUNK_SIZE`` at a time."""
+    documents = PublishedEntry.objects.order_by("title", "pk").values_list("document", flat=True)
+    return (export_document(document) for document in documents.iterator(chunk_size=CHUNK_SIZE))
 
 
 def json_array_chunks(documents):

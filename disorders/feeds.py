@@ -7,17 +7,17 @@ an entry twice. Links still use ``SITE_URL``.
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.db.models import F
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from disorders.models import Disorder, Section
+from disorders.models import PublishedEntry
 from encyclopedia.reader_pages import absolute_url
 
 
-def entry_tag_uri(disorder):
+def entry_tag_uri(entry, created_at):
     """``tag:<authority>,<creation date>:entry:<id>``: the entry's permanent Atom id."""
-    return f"tag:{settings.FEED_TAG_AUTHORITY},{disorder.created_at:%Y-%m-%d}:entry:{disorder.pk}"
+    return f"tag:{settings.FEED_TAG_AUTHORITY},{created_at:%Y-%m-%d}:entry:{entry.pk}"
 
 
 class UpdatesFeed(Feed):
@@ -45,13 +45,12 @@ class UpdatesFeed(Feed):
         return settings.SITE_NAME
 
     def items(self):
-        first_sections = Section.objects.only("disorder_id", "kind", "body")
+        # Published versions: an editor's unpublished save changes nothing here, a publish of new content does.
         return (
-            Disorder.objects.published()
+            PublishedEntry.objects.listing()
             .filter(content_changed_at__isnull=False)
-            .only("title", "slug", "summary", "published_at", "content_changed_at", "created_at")
-            .prefetch_related(Prefetch("sections", queryset=first_sections))
-            .order_by("-content_changed_at", "title")[: self.item_count]
+            .annotate(created_at=F("disorder__created_at"))
+            .order_by(F("content_changed_at").desc(nulls_last=True), "title")[: self.item_count]
         )
 
     def item_title(self, disorder):
@@ -64,7 +63,7 @@ class UpdatesFeed(Feed):
         return absolute_url(disorder.get_absolute_url())
 
     def item_guid(self, disorder):
-        return entry_tag_uri(disorder)
+        return entry_tag_uri(disorder, disorder.created_at)
 
     item_guid_is_permalink = False
 

@@ -1,13 +1,14 @@
+from django.db.models import F, Func
 from django.urls import reverse
 
-from disorders.models import Classification, Disorder, DisorderSign, Gene, GeneAssociation, Sign
+from disorders.models import Classification, Gene, PublishedEntry, Sign
 from disorders.views import INITIALS, in_published_entries, index_names, sign_initials
 from encyclopedia.sitemaps import PagesSitemap, SiteURLSitemap
 
 
 class DisorderSitemap(SiteURLSitemap):
     def items(self):
-        return Disorder.objects.published().only("slug", "published_at", "content_changed_at").order_by("title", "pk")
+        return PublishedEntry.objects.only("slug", "published_at", "content_changed_at").order_by("title", "pk")
 
     def lastmod(self, disorder):
         # When the content last really changed: what a crawler needs to decide whether to fetch again.
@@ -16,8 +17,11 @@ class DisorderSitemap(SiteURLSitemap):
 
 def classifications_with_entries():
     """Nodes with a published entry at or below them: a node without one is an empty page (two queries)."""
+    # Where the published versions file their entries, not the working copies.
     holding = set(
-        Classification.objects.filter(disorders__in=Disorder.objects.published()).values_list("pk", flat=True)
+        PublishedEntry.objects.annotate(node=Func(F("classification_ids"), function="unnest"))
+        .values_list("node", flat=True)
+        .distinct()
     )
     paths = Classification.objects.with_tree_fields().values_list("tree_path", flat=True)
     # A node has content when it or a node below it holds entries: every node on the path of a holding node.
@@ -32,12 +36,12 @@ class ClassificationSitemap(SiteURLSitemap):
 
 class GeneSitemap(SiteURLSitemap):
     def items(self):
-        return in_published_entries(Gene, GeneAssociation).only("symbol").order_by("symbol")
+        return in_published_entries(Gene).only("symbol").order_by("symbol")
 
 
 class SignSitemap(SiteURLSitemap):
     def items(self):
-        return in_published_entries(Sign, DisorderSign).only("hpo_id").order_by("hpo_id")
+        return in_published_entries(Sign).only("hpo_id").order_by("hpo_id")
 
 
 class ReaderPagesSitemap(PagesSitemap):

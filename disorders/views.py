@@ -1,148 +1,176 @@
 import re
 import string
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length, Lower, Mod, RowNumber, TruncDate, Upper
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
-from disorders import history, search
-from disorders.export import carries_nord_text, published_documents
+from disorders import history, publication, search
+from disorders.export import carries_nord_text, export_document
 from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     HPO_ID_FORMAT,
     OTHER_INITIAL,
+    PLAIN_ASSOCIATIONS,
     Classification,
     Code,
     Disclaimer,
     Disorder,
-    DisorderName,
     DisorderSign,
     EntryRevision,
     Gene,
-    GeneAssociation,
+    PublishedEntry,
+    PublishedName,
     RetiredCode,
     Sign,
 )
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
 
 
-class DisorderDetailView(ReaderCacheMixin, DetailView):
-    """The public entry: everything its source document carries, in a fixed number of queries."""
+def entry_page_context(disorder, title_notice):
+    """What the entry's page shows of a working copy (fetched through ``publication.entry_queryset``).
+
+    Rendered into the published document by ``publication.build_document``, never at request time.
+    """
+    attributions = list(disorder.attributions.all())
+    # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
+    nord_text = carries_nord_text(attributions)
+    sections = list(disorder.sections.all())
+    prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
+    # Without a summary the first section is what the entry says first: it goes right under the title.
+    lead_sections = [] if disorder.summary else sections[:1]
+    return {
+        "disorder": disorder,
+        "nord_text": nord_text,
+        "title_notice": title_notice.render_for(disorder) if title_notice and nord_text else "",
+        "lead_sections": lead_sections,
+        "sections": sections[len(lead_sections) :],
+        "classification_trees": classification_trees(disorder.classifications.all()),
+        "codes": codes_by_relation(disorder.codes.all()),
+        # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
+        "prevalences": prevalences[:PREVALENCES_SHOWN],
+        "more_prevalences": prevalences[PREVALENCES_SHOWN:],
+        # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
+        "facts_source": next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
+        "sign_groups": signs_by_frequency(disorder.signs.all()),
+        "genes": genes_with_associations(disorder.gene_associations.all()),
+        "attributions": attributions,
+        "complete_reports": [attribution for attribution in attributions if attribution.complete_report],
+        "description": disorder.description,
+        "revision_years": history.revision_years(disorder),
+    }
+
+
+class EntryDocumentMixin:
+    """Renders a published document (``self.document``) through the entry page's template."""
+
+    template_name = "disorders/disorder_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            document=self.document,
+            # Site-wide texts are read live: editing one shows on every entry without republishing.
+            site_disclaimers=list(Disclaimer.objects.exclude(kind=Disclaimer.Kind.TITLE_NOTICE)),
+            source_disclaimers=publication.source_disclaimers(self.document),
+        )
+        return context
+
+
+class DisorderDetailView(EntryDocumentMixin, ReaderCacheMixin, DetailView):
+    """The public entry: its published document, one row read whatever the entry holds.
+
+    Staff see the same published version, with a note when the working copy has pending changes.
+    """
 
     context_object_name = "disorder"
-    varies_by_user = True  # staff preview drafts
-
-    def get_queryset(self):
-        visible = Disorder.objects.visible_to(self.request.user)
-        entries = visible.with_entry_content(linkable=visible).select_related("last_reviewed_by")
-        return entries.annotate(
-            # Staff also see drafts; the page marks them using the one publication rule.
-            is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
-            content_change_stamps=history.content_change_stamps(),
-        )
+    varies_by_user = True  # staff see the pending-changes note
+    queryset = PublishedEntry.objects.only("disorder_id", "title", "slug", "document")
 
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            moved = entry_moved_from(kwargs["slug"], Disorder.objects.visible_to(request.user))
-            if moved is None:
-                raise
-            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+            moved = entry_moved_from(kwargs["slug"], Disorder.objects.published())
+            if moved is not None:
+                return HttpResponsePermanentRedirect(moved.published.get_absolute_url())
+            # Staff following a link to an entry readers cannot see yet get its preview.
+            unpublished = Disorder.objects.filter(slug=kwargs["slug"]).first() if request.user.is_staff else None
+            if unpublished is not None and request.user.has_perm("disorders.view_disorder"):
+                return redirect("admin:disorders_disorder_preview", unpublished.pk)
+            raise
+
+    def get_object(self, queryset=None):
+        entry = super().get_object(queryset)
+        self.document = entry.document
+        return entry
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        disorder = self.object
-        disclaimers = {disclaimer.kind: disclaimer for disclaimer in Disclaimer.objects.all()}
-        title_notice = disclaimers.pop(Disclaimer.Kind.TITLE_NOTICE, None)
-        attributions = list(disorder.attributions.all())
-        # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
-        nord_text = carries_nord_text(attributions)
-        sections = list(disorder.sections.all())
-        prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
-        # Without a summary the first section is what the entry says first: it goes right under the title.
-        lead_sections = [] if disorder.summary else sections[:1]
-        context.update(
-            nord_text=nord_text,
-            title_notice=title_notice.render_for(disorder) if title_notice and nord_text else "",
-            lead_sections=lead_sections,
-            sections=sections[len(lead_sections) :],
-            classification_trees=classification_trees(disorder.classifications.all()),
-            codes=codes_by_relation(disorder.codes.all()),
-            # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
-            prevalences=prevalences[:PREVALENCES_SHOWN],
-            more_prevalences=prevalences[PREVALENCES_SHOWN:],
-            # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
-            facts_source=next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
-            sign_groups=signs_by_frequency(disorder.signs.all()),
-            genes=genes_with_associations(disorder.gene_associations.all()),
-            site_disclaimers=list(disclaimers.values()),
-            attributions=attributions,
-            complete_reports=[attribution for attribution in attributions if attribution.complete_report],
-            source_disclaimers=[attribution for attribution in attributions if attribution.disclaimer],
-            description=disorder.description,
-            revision_years=history.revision_years(disorder),
-        )
-        context["structured_data"] = self.get_structured_data(disorder, context["description"])
+        if self.request.user.is_authenticated and self.request.user.is_staff:
+            context["pending_changes"] = publication.has_pending_changes(self.object.disorder)
+            context["preview_url"] = reverse("admin:disorders_disorder_preview", args=[self.object.pk])
         return context
 
-    @staticmethod
-    def get_structured_data(disorder, description):
-        """schema.org: a MedicalWebPage about a MedicalCondition, with every name and code the entry has."""
-        url = absolute_url(disorder.get_absolute_url())
-        condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
-        if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
-            condition["alternateName"] = synonyms
-        # Only exact mappings name this condition; a narrower or broader code is another one.
-        exact = [code for code in disorder.codes.all() if code.relation == Code.Relation.EXACT]
-        if exact:
-            condition["code"] = [
-                {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in exact
-            ]
-        if same_as := [code.url for code in exact if code.system in SAME_AS_SYSTEMS and code.url]:
-            condition["sameAs"] = same_as
-        # The facts box as schema.org's one free-text field for them.
-        epidemiology = [
-            f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
-            for prevalence in disorder.prevalences.all()
-            if prevalence.prevalence_class
+
+def structured_data(disorder, description):
+    """schema.org: a MedicalWebPage about a MedicalCondition, with every name and code the entry has."""
+    url = absolute_url(disorder.get_absolute_url())
+    condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
+    if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
+        condition["alternateName"] = synonyms
+    # Only exact mappings name this condition; a narrower or broader code is another one.
+    exact = [code for code in disorder.codes.all() if code.relation == Code.Relation.EXACT]
+    if exact:
+        condition["code"] = [
+            {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in exact
         ]
-        epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
-        if epidemiology:
-            condition["epidemiology"] = "; ".join(epidemiology)
-        if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
-            condition["signOrSymptom"] = [
-                {
-                    "@type": "MedicalSignOrSymptom",
-                    "name": sign.sign.name,
-                    "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
-                }
-                for sign in signs
-            ]
-        page = {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "url": url,
-            "name": disorder.title,
-            "description": description,
-            "inLanguage": "en",
-            "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")},
-            "about": condition,
-        }
-        dates = {
-            "datePublished": disorder.published_at,
-            "dateModified": disorder.content_changed_at,
-            "lastReviewed": disorder.last_reviewed_on,
-        }
-        page.update({key: value.isoformat() for key, value in dates.items() if value})
-        return page
+    if same_as := [code.url for code in exact if code.system in SAME_AS_SYSTEMS and code.url]:
+        condition["sameAs"] = same_as
+    # The facts box as schema.org's one free-text field for them.
+    epidemiology = [
+        f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
+        for prevalence in disorder.prevalences.all()
+        if prevalence.prevalence_class
+    ]
+    epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
+    if epidemiology:
+        condition["epidemiology"] = "; ".join(epidemiology)
+    if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
+        condition["signOrSymptom"] = [
+            {
+                "@type": "MedicalSignOrSymptom",
+                "name": sign.sign.name,
+                "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
+            }
+            for sign in signs
+        ]
+    page = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "url": url,
+        "name": disorder.title,
+        "description": description,
+        "inLanguage": "en",
+        "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")},
+        "about": condition,
+    }
+    dates = {
+        "datePublished": disorder.published_at,
+        "dateModified": disorder.content_changed_at,
+        "lastReviewed": disorder.last_reviewed_on,
+    }
+    page.update({key: value.isoformat() for key, value in dates.items() if value})
+    return page
 
 
 FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
@@ -279,7 +307,7 @@ class ClassificationDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListV
 
     def get_queryset(self):
         # A node holds at most some 700 entries: sorting them here is one cheap query.
-        entries = self.node.disorders.published().only("title", "slug")
+        entries = PublishedEntry.objects.with_classification([self.node.pk]).only("title", "slug")
         return sorted(entries, key=lambda disorder: reading_order(disorder.title))
 
     def get_context_data(self, **kwargs):
@@ -302,14 +330,26 @@ def entry_moved_from(slug, entries):
 
 @reader_cache
 def disorder_json(request, slug):
-    """``/disorders/<slug>.json``: a published entry's document (:func:`disorders.export.published_documents`)."""
-    _, document = next(published_documents(Disorder.objects.filter(slug=slug)), (None, None))
-    if document is None:
-        moved = entry_moved_from(slug, Disorder.objects.published())
+    """``/disorders/<slug>.json``: a published entry's document in the JSON export's shape (``Exporter.as_dict``)."""
+    entry = PublishedEntry.objects.filter(slug=slug).only("document").first()
+    if entry is None:
+        moved = entry_moved_from(slug, Disorder.objects.published().select_related("published"))
         if moved is None:
             raise Http404("No published entry has this address.")
-        return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.slug]))
+        return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.published.slug]))
+    document = export_document(entry.document)
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@dataclass
+class PublishedCode:
+    """A published entry carrying a code, and how it maps to it (as its published version says)."""
+
+    disorder: PublishedEntry
+    relation: str
+
+    def get_relation_display(self):
+        return Code.Relation(self.relation).label
 
 
 # A retired code may be replaced by a code that was itself retired; a few hops cover every real chain.
@@ -335,9 +375,11 @@ def code_redirect(request, system, value):
     while True:
         # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
         values = {value, value.upper()}
-        codes = list(
-            search.published_codes(system, value).select_related("disorder").order_by("disorder__title", "disorder__pk")
-        )
+        keys = search.code_keys(system, value)
+        entries = search.published_codes(system, value).only("title", "slug", "codes").order_by("title", "pk")
+        codes = [
+            PublishedCode(entry, next(entry.codes[key] for key in keys if key in entry.codes)) for entry in entries
+        ]
         if codes:
             break
         retired = RetiredCode.objects.filter(system=system, value__in=values).exclude(replaced_by="").first()
@@ -353,7 +395,7 @@ def code_redirect(request, system, value):
         value = retired.replaced_by
         replaced.append(value)
     exact = [code for code in codes if code.relation == Code.Relation.EXACT]
-    candidates = list({code.disorder_id: code for code in exact or codes}.values())
+    candidates = exact or codes
     if len(candidates) + len(nodes) == 1:
         return redirect(candidates[0].disorder if candidates else nodes[0])
     context = {
@@ -426,8 +468,8 @@ INITIALS = [*string.ascii_uppercase, OTHER_INITIAL]
 
 
 def index_names():
-    """Names the A-Z index lists: titles and synonyms of published entries."""
-    return DisorderName.objects.of_published().exclude(kind=DisorderName.Kind.SUBDIVISION)
+    """Names the A-Z index lists: titles and synonyms of published entries, as published."""
+    return PublishedName.objects.exclude(kind=PublishedName.Kind.SUBDIVISION)
 
 
 def az_bar(current=None, used=None):
@@ -450,8 +492,8 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        names = index_names().starting_with(self.letter).select_related("disorder")
-        return names.only("name", "kind", "normalized", "disorder__title", "disorder__slug")
+        names = index_names().starting_with(self.letter).select_related("entry")
+        return names.only("name", "kind", "normalized", "entry__title", "entry__slug")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -506,14 +548,16 @@ class HomeView(ReaderCacheMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = Disorder.objects.published()
+        published = PublishedEntry.objects.all()
         last_change_imported = content_changes_by_import().filter(
             disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
         )
         entries = published.exclude(Exists(last_change_imported))
         entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
         imports = (
-            content_changes_by_import().filter(disorder__in=published).annotate(day=TruncDate("content_changed_at"))
+            content_changes_by_import()
+            .filter(disorder__in=published.values("pk"))
+            .annotate(day=TruncDate("content_changed_at"))
         )
         imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
         context.update(
@@ -533,11 +577,28 @@ class DisclaimersView(ReaderCacheMixin, ListView):
     context_object_name = "disclaimers"
 
 
-def in_published_entries(model, link):
-    """``model`` rows (genes, signs) that some published entry links to through ``link``: the ones readers see."""
-    links = link.objects.filter(disorder__in=Disorder.objects.published())
-    field = {Gene: "gene", Sign: "sign"}[model]
-    return model.objects.filter(Exists(links.filter(**{field: OuterRef("pk")})))
+def in_published_entries(model):
+    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see."""
+    column = {Gene: "genes", Sign: "signs"}[model]
+    keys = f"SELECT DISTINCT jsonb_object_keys({column})::int FROM disorders_publishedentry"
+    return model.objects.filter(pk__in=RawSQL(keys, []))
+
+
+@dataclass
+class EntryLink:
+    """A published entry as a gene's or a sign's page lists it, with how it is linked."""
+
+    disorder: PublishedEntry
+    frequency: str = ""
+    associations: tuple = ()
+    sign: Sign | None = None
+
+    @property
+    def plain_association(self):
+        return "; ".join(PLAIN_ASSOCIATIONS.get(association, association) for association in self.associations)
+
+    def get_frequency_display(self):
+        return DisorderSign.Frequency(self.frequency).label
 
 
 class GeneDetailView(ReaderCacheMixin, DetailView):
@@ -548,15 +609,14 @@ class GeneDetailView(ReaderCacheMixin, DetailView):
     slug_url_kwarg = "symbol"
 
     def get_queryset(self):
-        return in_published_entries(Gene, GeneAssociation)
+        return in_published_entries(Gene)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        associations = self.object.associations.filter(disorder__in=Disorder.objects.published())
-        associations = associations.select_related("disorder").only(
-            "association", "gene", "disorder__title", "disorder__slug"
-        )
-        context["associations"] = sorted(associations, key=lambda link: reading_order(link.disorder.title))
+        key = str(self.object.pk)
+        entries = PublishedEntry.objects.with_gene(self.object).only("title", "slug", "genes")
+        links = [EntryLink(entry, associations=tuple(entry.genes[key])) for entry in entries]
+        context["associations"] = sorted(links, key=lambda link: reading_order(link.disorder.title))
         return context
 
 
@@ -568,17 +628,18 @@ class SignDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
     paginate_by = 100
 
     def get(self, request, *args, **kwargs):
-        self.sign = get_object_or_404(in_published_entries(Sign, DisorderSign), hpo_id=kwargs["hpo_id"])
+        self.sign = get_object_or_404(in_published_entries(Sign), hpo_id=kwargs["hpo_id"])
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        # DisorderSign's own order puts the most frequent first; then entries by title.
-        frequency_first = DisorderSign._meta.ordering[0]
-        disorder_signs = self.sign.disorder_signs.filter(disorder__in=Disorder.objects.published())
-        disorder_signs = disorder_signs.select_related("disorder").only(
-            "frequency", "sign", "disorder__title", "disorder__slug"
+        # The most frequent first (the frequencies' own order), then entries by title.
+        key = str(self.sign.pk)
+        entries = PublishedEntry.objects.with_sign(self.sign).only("title", "slug", "signs")
+        links = [EntryLink(entry, frequency=entry.signs[key]) for entry in entries]
+        frequencies = list(DisorderSign.Frequency)
+        return sorted(
+            links, key=lambda link: (frequencies.index(link.frequency), link.disorder.title.lower(), link.disorder.pk)
         )
-        return disorder_signs.order_by(frequency_first, Lower("disorder__title"), "disorder__pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -588,7 +649,7 @@ class SignDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
 
 def signs_in_use():
     """Signs some published entry has: the signs index, find by signs and its suggestions offer these only."""
-    return in_published_entries(Sign, DisorderSign)
+    return in_published_entries(Sign)
 
 
 def sign_initials():
@@ -616,8 +677,11 @@ class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             signs = signs.exclude(name__iregex=r"^[a-z]")
         else:
             signs = signs.filter(name__istartswith=self.letter)
-        published = Q(disorder_signs__disorder__in=Disorder.objects.published())
-        return signs.annotate(entry_count=Count("disorder_signs", filter=published)).order_by(Lower("name"), "pk")
+        # Counted by the published versions' GIN-indexed ``signs`` keys, for the page's signs only.
+        entry_count = RawSQL(
+            "SELECT count(*) FROM disorders_publishedentry p WHERE p.signs ? disorders_sign.id::text", []
+        )
+        return signs.annotate(entry_count=entry_count).order_by(Lower("name"), "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -665,21 +729,21 @@ def rank_by_signs(signs):
     """
     weights = DisorderSign.Frequency.weight
     order = {sign.pk: place for place, sign in enumerate(signs)}  # matches listed in the order chosen
-    rows = DisorderSign.objects.filter(sign__in=signs, disorder__in=Disorder.objects.published())
-    rows = rows.select_related("disorder").only("frequency", "sign", "disorder__title", "disorder__slug")
-    matches = {}
-    by_pk = {sign.pk: sign for sign in signs}
-    for row in rows:
-        row.sign = by_pk[row.sign_id]  # already fetched: no query per row
-        matches.setdefault(row.disorder_id, []).append(row)
-    ranked = [
-        {
-            "disorder": found[0].disorder,
-            "score": sum(weights[DisorderSign.Frequency(row.frequency)] for row in found),
-            "matches": sorted(found, key=lambda row: order[row.sign_id]),
-        }
-        for found in matches.values()
-    ]
+    entries = PublishedEntry.objects.filter(signs__has_any_keys=[str(sign.pk) for sign in signs])
+    ranked = []
+    for entry in entries.only("title", "slug", "signs"):
+        found = [
+            EntryLink(entry, frequency=entry.signs[str(sign.pk)], sign=sign)
+            for sign in signs
+            if str(sign.pk) in entry.signs
+        ]
+        ranked.append(
+            {
+                "disorder": entry,
+                "score": sum(weights[DisorderSign.Frequency(link.frequency)] for link in found),
+                "matches": sorted(found, key=lambda link: order[link.sign.pk]),
+            }
+        )
     ranked = [result for result in ranked if result["score"] > 0]
     ranked.sort(key=lambda result: (-result["score"], -len(result["matches"]), reading_order(result["disorder"].title)))
     return ranked[:FIND_RESULTS]

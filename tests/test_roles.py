@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disorders import history
-from disorders.models import Disorder
+from disorders.models import Disorder, PublishedEntry
 from tests.admin_forms import change_url, errors_of, form_data
 from tests.conftest import make_staff
 from tests.factories import make_disorder, make_organization
@@ -39,6 +39,7 @@ PAGES = {
     "history": everyone("ok"),
     "revision": everyone("ok"),
     "compare": everyone("ok"),
+    "preview": everyone("ok"),
     "recent changes": everyone("ok"),
     "review queue": everyone("ok"),
     "deleted entries": everyone("ok"),
@@ -51,9 +52,9 @@ PAGES = {
 ACTIONS = {
     "edit a draft": everyone("ok", Auditors="forbidden"),
     "edit a published entry with a summary": everyone("ok", Auditors="forbidden"),
-    "publish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
-    "unpublish": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
-    "archive": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    # An editor's crafted "_publish" saves the form and publishes nothing.
+    "save and publish": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "unpublish action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
     "set next review due": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "save and mark reviewed": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "mark reviewed action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
@@ -116,6 +117,7 @@ def page_url(name, disorder):
         "history": reverse("admin:disorders_disorder_history", args=[disorder.pk]),
         "revision": reverse("admin:disorders_disorder_revision", args=[disorder.pk, first_revision(disorder)]),
         "compare": reverse("admin:disorders_disorder_compare", args=[disorder.pk]),
+        "preview": reverse("admin:disorders_disorder_preview", args=[disorder.pk]),
         "revert confirmation": reverse("admin:disorders_disorder_revert", args=[disorder.pk, first_revision(disorder)]),
         "delete confirmation": reverse("admin:disorders_disorder_delete", args=[disorder.pk]),
     }
@@ -194,18 +196,26 @@ def edit_published(client, disorder):
 
 
 def publish(client, disorder):
-    Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.IN_REVIEW)
-    return post_form(client, disorder, {"status": "published"}, lambda d: d.status == Disorder.Status.PUBLISHED)
+    def published_latest(d):
+        entry = PublishedEntry.objects.filter(pk=d.pk).first()
+        return entry is not None and entry.revision_id == history.latest_revision(d).pk
+
+    changes = {"summary": "Reviewed words.", "edit_summary": "Reword", "_publish": "Save and publish"}
+    return post_form(client, disorder, changes, published_latest)
 
 
-def unpublish(client, disorder):
-    changes = {"status": "draft", "edit_summary": "Withdraw"}
-    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.DRAFT)
-
-
-def archive(client, disorder):
-    Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.DRAFT)
-    return post_form(client, disorder, {"status": "archived"}, lambda d: d.status == Disorder.Status.ARCHIVED)
+def unpublish_action(client, disorder):
+    changelist = reverse("admin:disorders_disorder_changelist")
+    response = client.post(changelist, {"action": "unpublish_selected", "_selected_action": [disorder.pk]})
+    denied = outcome_of_response(response)
+    if denied:
+        return denied
+    if not PublishedEntry.objects.filter(pk=disorder.pk).exists():
+        return "ok"
+    action_form = client.get(changelist).context["action_form"]
+    offered = [value for value, _ in action_form.fields["action"].choices] if action_form else []
+    assert "unpublish_selected" not in offered
+    return "hidden"
 
 
 def set_next_review(client, disorder):
@@ -261,9 +271,8 @@ def take(client, disorder):
 PERFORM = {
     "edit a draft": edit_draft,
     "edit a published entry with a summary": edit_published,
-    "publish": publish,
-    "unpublish": unpublish,
-    "archive": archive,
+    "save and publish": publish,
+    "unpublish action": unpublish_action,
     "set next review due": set_next_review,
     "save and mark reviewed": save_and_mark_reviewed,
     "mark reviewed action": mark_reviewed_action,

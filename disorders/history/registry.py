@@ -24,8 +24,8 @@ from disorders.models import (
 if TYPE_CHECKING:
     from disorders.history.snapshots import RowReader
 
-# Bookkeeping, derived columns, the review queue's assignment: not stored in versions (no editor wrote them).
-UNVERSIONED_FIELDS = ("search_vector", "version", "updated_at", "assigned_to", "assigned_at")
+# Bookkeeping and the review queue's assignment: not stored in versions (they are not what an editor wrote).
+UNVERSIONED_FIELDS = ("version", "updated_at", "assigned_to", "assigned_at")
 # What readers see of the Disorder row; a change here or in any owned row moves "Last updated". Revert restores these.
 CONTENT_FIELDS = ("title", "slug", "summary", "prevalence", "age_of_onset", "inheritance", "classifications")
 # Restored by a revert but not content: a new address tells readers nothing new (the old one redirects), so it

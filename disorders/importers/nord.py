@@ -704,6 +704,7 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     result = ImportResult()
     if not abstracts:
         return result
+    written = []
     with transaction.atomic():
         nord = _nord_source(abstracts)
         run = None  # made with the first changed entry: a run that changes nothing is no change
@@ -723,6 +724,12 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
                     import_run=run,
                 )
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
+            written.append(disorder.pk)
+        if publish:
+            # A trusted bulk source: what the run wrote goes to readers (without it, changes wait for review).
+            from disorders.publication import publish_many  # publication renders pages, which import this module
+
+            publish_many(written, user=user or history.system_user(), comment="Published by the NORD import")
     return result
 
 

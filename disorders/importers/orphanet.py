@@ -880,6 +880,8 @@ def save_orphanet(
             transaction.set_rollback(True)
         else:
             loader.record(changed, user=user, comment=comment)
+            if publish:
+                loader.publish_run(user=user)
     return result
 
 
@@ -1579,6 +1581,21 @@ class _Loader:
             disorder.updated_at = self.now
         Disorder.objects.bulk_update(existing, sorted(fields), batch_size=_BATCH)
         return changed
+
+    def publish_run(self, *, user):
+        """Publish the run's entries in bulk (a trusted source): those whose published version is not their latest
+        revision. Archived entries stay unpublished."""
+        from disorders.publication import publish_many  # publication renders pages, which import the importers
+
+        ids = [
+            pk
+            for pk, entry in self.entries.items()
+            if entry.in_run and entry.disorder.status != Disorder.Status.ARCHIVED
+        ]
+        self.progress(f"Publishing {len(ids)} entries")
+        publish_many(
+            ids, user=user or history.system_user(), comment="Published by the Orphanet import", progress=self.progress
+        )
 
     def record(self, disorders, *, user, comment):
         """One revision per changed entry, by the one function that records them for every writer.
