@@ -6,7 +6,8 @@ proxies may keep, :class:`ReaderPageCacheMiddleware` keeps too, for anyone who s
 cookie. Signed-in staff (who preview drafts and see pending changes) always get a fresh page.
 
 Every cached page is stored with the *content generation* it was rendered at: a PostgreSQL
-sequence that :func:`content_changed` moves whenever something a reader could see is written.
+sequence that :func:`content_changed` moves whenever something a reader could see is written
+(an entry published or unpublished, a shared row such as a disclaimer or an organization edited).
 A page from an older generation is never served, so a publish, a change of the site-wide
 disclaimers or a slug change leaves no stale page behind, in any process and with any cache
 backend. Each process reads the generation at most once every ``GENERATION_CHECK_SECONDS``

@@ -42,15 +42,21 @@ def test_a_second_anonymous_request_is_served_from_the_cache_without_queries(cli
     assert second["X-Content-Type-Options"] == "nosniff"
 
 
-def test_an_edit_readers_see_replaces_the_cached_page(admin_client, client, entry, django_capture_on_commit_callbacks):
+def test_a_publish_replaces_the_cached_page_and_an_unpublished_edit_does_not(
+    admin_client, client, entry, django_capture_on_commit_callbacks
+):
     assert b"Examplitis" in client.get(entry.get_absolute_url()).content
     data = open_entry(admin_client, entry)
     data.update(title="Examplitis renamed", edit_summary="Clearer name")
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(change_url(entry), data)
-    assert response.status_code == 302
-    page = client.get(entry.get_absolute_url())
-    assert b"Examplitis renamed" in page.content
+        assert admin_client.post(change_url(entry), data).status_code == 302
+    # The working copy changed; readers still see the published version, from the cache.
+    assert b"Examplitis renamed" not in client.get(entry.get_absolute_url()).content
+    data = open_entry(admin_client, entry)
+    data.update(edit_summary="Publish the clearer name", _publish="Save and publish")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(change_url(entry), data).status_code == 302
+    assert b"Examplitis renamed" in client.get(entry.get_absolute_url()).content
     assert b"Examplitis renamed" in client.get(reverse("disorders:index") + "?letter=E").content
 
 
@@ -68,15 +74,15 @@ def test_a_change_of_the_site_wide_disclaimers_replaces_every_cached_page(
     assert b"Fresh wording" in client.get(entry.get_absolute_url()).content
 
 
-def test_an_organization_change_replaces_the_cached_entry_page(client, django_capture_on_commit_callbacks):
+def test_an_organization_change_replaces_its_cached_page(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         disorder = make_disorder("Examplitis")
         organization = make_organization("Examplitis Support Group", disorder=disorder)
-    assert b"Examplitis Support Group" in client.get(disorder.get_absolute_url()).content
+    assert b"Examplitis Support Group" in client.get(organization.get_absolute_url()).content
     with django_capture_on_commit_callbacks(execute=True):
         organization.name = "Examplitis Alliance"
         organization.save()
-    assert b"Examplitis Alliance" in client.get(disorder.get_absolute_url()).content
+    assert b"Examplitis Alliance" in client.get(organization.get_absolute_url()).content
 
 
 def test_an_uncommitted_change_does_not_move_the_generation(entry):
