@@ -1,13 +1,10 @@
-import datetime
-
 from django.contrib import admin, messages
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path
-from django.utils import timezone
 
-from disorders import history, search
+from disorders import editing, search, workflow
 from disorders.admin_views import (
     CompareView,
     DeletedEntriesView,
@@ -40,8 +37,6 @@ from encyclopedia.query_params import query_int
 
 # Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
 ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
-# When a review sets no later date, the next one falls due this long after it.
-REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 
 class EntryPartInline:
@@ -111,15 +106,6 @@ class DisorderSignInline(EntryPartInline, admin.TabularInline):
     model = DisorderSign
     fields = ["sign", "frequency"]
     autocomplete_fields = ["sign"]
-
-
-def apply_review(disorder, user):
-    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on."""
-    today = timezone.localdate()
-    disorder.last_reviewed_on = today
-    disorder.last_reviewed_by = user
-    if disorder.next_review_due is None or disorder.next_review_due <= today:
-        disorder.next_review_due = today + REVIEW_INTERVAL
 
 
 class ClassificationTreeFilter(admin.SimpleListFilter):
@@ -248,20 +234,23 @@ class DisorderAdmin(admin.ModelAdmin):
         return request.user.has_perm("disorders.review_disorder")
 
     def save_model(self, request, obj, form, change):
-        if change:
-            # The entry's state before this save, if history has nothing yet to compare it with.
-            history.ensure_baseline(obj)
-        if form.marks_reviewed:
-            apply_review(obj, request.user)
-        super().save_model(request, obj, form, change)
+        # Saved with its rows in save_related, inside one unit of work (see disorders.editing).
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        revision = history.record_revision(form.instance, user=request.user, comment=form.revision_comment(change))
-        if change and revision is None:
+        obj = form.instance
+        expected = form.cleaned_data.get("expected_version") if change else None
+        with editing.entry_change(
+            obj, user=request.user, comment=form.revision_comment(change), expected_version=expected
+        ) as work:
+            if form.marks_reviewed:
+                workflow.apply_review(obj, request.user)
+            super().save_model(request, obj, form, change)
+            super().save_related(request, form, formsets, change)
+        if change and work.revision is None:
             self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
         # A warning, not an error: two disorders may really share a name; most often it is one entry twice.
-        twins = search.entries_titled(form.instance.title).exclude(pk=form.instance.pk).order_by("title")
+        twins = search.entries_titled(obj.title).exclude(pk=obj.pk).order_by("title")
         if twins:
             names = ", ".join(f"“{twin.title}”" for twin in twins)
             self.message_user(
@@ -273,14 +262,10 @@ class DisorderAdmin(admin.ModelAdmin):
     @admin.action(permissions=["review"], description="Mark selected entries reviewed today")
     def mark_reviewed(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            # Locked and versioned like a form save: a form opened before this cannot overwrite the review.
-            for disorder in Disorder.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-                history.ensure_baseline(disorder)
-                apply_review(disorder, request.user)
-                disorder.save(update_fields=["last_reviewed_on", "last_reviewed_by", "next_review_due", "updated_at"])
-                history.record_revision(disorder, user=request.user, comment="Marked reviewed")
-                self.log_change(request, disorder, "Marked reviewed")
+        # Locked and versioned like a form save: a form opened before this cannot overwrite the review.
+        for disorder in Disorder.objects.filter(pk__in=pks).order_by("pk"):
+            workflow.mark_reviewed(disorder, user=request.user)
+            self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
 
 

@@ -60,10 +60,19 @@ class DisorderAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
         status = self.fields.get("status")
-        if status is not None and not self._may("publish_disorder"):
-            allowed = {Disorder.Status.DRAFT, Disorder.Status.IN_REVIEW}
-            status.choices = [(value, label) for value, label in status.choices if value in allowed]
-            status.help_text = "Reviewers publish and archive entries; set “In review” when it is ready."
+        if status is not None:
+            # "Changes requested" and "Scheduled" come with a comment or a time: the workflow's buttons set them.
+            allowed = {
+                Disorder.Status.DRAFT,
+                Disorder.Status.IN_REVIEW,
+                Disorder.Status.PUBLISHED,
+                Disorder.Status.ARCHIVED,
+            }
+            if not self._may("publish_disorder"):
+                allowed = {Disorder.Status.DRAFT, Disorder.Status.IN_REVIEW}
+                status.help_text = "Reviewers publish and archive entries; set “In review” when it is ready."
+            current = self.instance.status if self.instance.pk else None
+            status.choices = [(value, label) for value, label in status.choices if value in allowed or value == current]
 
     def _may(self, codename):
         return self.user is not None and self.user.has_perm(f"disorders.{codename}")

@@ -46,7 +46,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from disorders import history
+from disorders import editing, history
 from disorders.importers import TitlesByAction, import_comment, same_text, unique_slug
 from disorders.models import (
     Disorder,
@@ -703,20 +703,19 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     result = ImportResult()
     if not abstracts:
         return result
+    user = user or history.system_user()
     with transaction.atomic():
         nord = _nord_source(abstracts)
         for abstract in abstracts:
-            disorder, action = _save_abstract(
-                abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
-            )
-            if action != "unchanged":
-                # One revision per entry, as an editor's save makes; it moves the dates and version, and tells
-                # derived data (the search index), once all the entry's rows are written.
-                history.record_revision(
-                    disorder,
-                    user=user or history.system_user(),
-                    comment=import_comment(Path(abstract.origin).name or abstract.title),
+            # One unit of work per entry, as an editor's save: locked, one revision (which moves the dates and
+            # version, and tells derived data such as the search index) once all the entry's rows are written.
+            disorder = _find_disorder(abstract, nord) or Disorder(title=abstract.title)
+            comment = import_comment(Path(abstract.origin).name or abstract.title)
+            with editing.entry_change(disorder, user=user, comment=comment) as work:
+                action = _save_abstract(
+                    work.locked or disorder, abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
                 )
+                work.record = action != "unchanged"
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
     return result
 
@@ -736,21 +735,15 @@ def _reference(abstract):
     return abstract.reference or slugify(abstract.title)
 
 
-def _save_abstract(abstract, nord, *, publish, result, allow_shorter):
-    disorder = _find_disorder(abstract, nord)
-    created = disorder is None
+def _save_abstract(disorder, abstract, nord, *, publish, result, allow_shorter):
+    """Write one abstract into ``disorder`` (a new, unsaved one, or the entry found, locked); returns the action."""
+    created = disorder._state.adding
     if created:
-        disorder = Disorder.objects.create(
-            title=abstract.title,
-            slug=unique_slug(
-                abstract.title, lambda slug: Disorder.objects.holding_address(slug).exists(), fallback="disorder"
-            ),
-            status=Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT,
+        disorder.slug = unique_slug(
+            abstract.title, lambda slug: Disorder.objects.holding_address(slug).exists(), fallback="disorder"
         )
-    else:
-        # Locked as an editor's save locks it; history keeps the entry as it stood if it has nothing yet.
-        disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
-        history.ensure_baseline(disorder)
+        disorder.status = Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT
+        disorder.save()
     organizations = [_organization(parsed, abstract.origin, result) for parsed in abstract.organizations]
     # A list, not a generator under any(): every step must run.
     changes = [
@@ -761,14 +754,14 @@ def _save_abstract(abstract, nord, *, publish, result, allow_shorter):
         _add_resources(disorder, organizations),
     ]
     if created:
-        return disorder, "created"
+        return "created"
     publishing = publish and disorder.status != Disorder.Status.PUBLISHED
     if not (any(changes) or publishing):
-        return disorder, "unchanged"
+        return "unchanged"
     if publishing:
         disorder.status = Disorder.Status.PUBLISHED
         disorder.save()
-    return disorder, "updated"
+    return "updated"
 
 
 def _find_disorder(abstract, nord):

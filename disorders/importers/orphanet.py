@@ -61,7 +61,7 @@ from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
-from disorders import history
+from disorders import editing, history
 from disorders.importers import TitlesByAction, import_comment, repair_cp1252, same_text, unique_slug
 from disorders.models import (
     HPO_ID_FORMAT,
@@ -865,8 +865,10 @@ def save_orphanet(
     entries; archived ones stay archived. A dry run records nothing and rolls back.
     """
     result = ImportResult(dry_run=dry_run)
-    with transaction.atomic():
-        loader = _Loader(publish=publish, result=result, progress=progress, retired=retired)
+    user = user or history.system_user()
+    # One unit of work for the run: it locks the entries matched, and records one revision per changed entry.
+    with editing.entry_changes(user=user, comment=comment, progress=lambda *done: loader.recorded(*done)) as work:
+        loader = _Loader(work, publish=publish, result=result, progress=progress, retired=retired)
         loader.describe_groups(packets)
         loader.load_trees(trees)
         loader.load_groups(packets)
@@ -878,7 +880,8 @@ def save_orphanet(
         if dry_run:
             transaction.set_rollback(True)
         else:
-            loader.record(changed, user=user, comment=comment)
+            for disorder in changed:
+                work.changed(disorder)
     return result
 
 
@@ -929,7 +932,8 @@ class _Entry:
 class _Loader:
     """The state of one run: what the database holds, prefetched once, and the rows to write in bulk."""
 
-    def __init__(self, *, publish, result, progress, retired=()):
+    def __init__(self, work, *, publish, result, progress, retired=()):
+        self.work = work  # the run's unit of work (disorders.editing)
         self.publish = publish
         self.result = result
         self.progress = progress or (lambda message: None)
@@ -1159,16 +1163,9 @@ class _Loader:
         ids = [disorder_id for disorder_id in set(ids) if disorder_id not in self.entries]
         if not ids:
             return
-        # Locked as an editor's save locks them.
-        for disorder in Disorder.objects.select_for_update().filter(pk__in=ids):
+        # Locked as an editor's save locks them, each with a baseline revision if its history has none.
+        for disorder in self.work.lock(ids).values():
             self.entries[disorder.pk] = _Entry(disorder=disorder, names={normalize_name(disorder.title)})
-        # History compares each save with the entry's last revision: one without any gets one first, as it stands.
-        recorded = set(
-            history.entry_versions().filter(object_id__in=[str(pk) for pk in ids]).values_list("object_id", flat=True)
-        )
-        for disorder_id in ids:
-            if str(disorder_id) not in recorded:
-                history.ensure_baseline(self.entries[disorder_id].disorder)
         for disorder_id, name, position in Synonym.objects.filter(disorder_id__in=ids).values_list(
             "disorder_id", "name", "position"
         ):
@@ -1579,16 +1576,7 @@ class _Loader:
         Disorder.objects.bulk_update(existing, sorted(fields), batch_size=_BATCH)
         return changed
 
-    def record(self, disorders, *, user, comment):
-        """One revision per changed entry, by the one function that records them for every writer.
-
-        ``history.record_revision`` also moves ``content_changed_at`` (when content
-        changed) and ``version``, and sends ``entry_saved`` (the search index follows).
-        """
-        if not disorders:
-            return
-        user = user or history.system_user()
-        for number, disorder in enumerate(disorders, start=1):
-            history.record_revision(disorder, user=user, comment=comment)
-            if number % _PROGRESS_EVERY == 0:
-                self.progress(f"Recording revisions: {number}/{len(disorders)}")
+    def recorded(self, number, total):
+        """Told by the unit of work as it records the run's revisions (one per changed entry)."""
+        if number % _PROGRESS_EVERY == 0:
+            self.progress(f"Recording revisions: {number}/{total}")
