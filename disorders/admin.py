@@ -9,6 +9,7 @@ from disorders.admin_views import (
     CompareView,
     DeletedEntriesView,
     EntryHistoryView,
+    PreviewView,
     RecoverView,
     RevertView,
     RevisionView,
@@ -196,6 +197,7 @@ class DisorderAdmin(admin.ModelAdmin):
         return [
             path("<int:object_id>/history/<int:revision_id>/", wrap(RevisionView), name="disorders_disorder_revision"),
             path("<int:object_id>/compare/", wrap(CompareView), name="disorders_disorder_compare"),
+            path("<int:object_id>/preview/", wrap(PreviewView), name="disorders_disorder_preview"),
             path("<int:object_id>/revert/<int:revision_id>/", wrap(RevertView), name="disorders_disorder_revert"),
             path("deleted/", wrap(DeletedEntriesView), name="disorders_disorder_deleted"),
             path("deleted/<int:object_id>/recover/", wrap(RecoverView), name="disorders_disorder_recover"),

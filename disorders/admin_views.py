@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.generic import ListView, TemplateView
 
-from disorders import admin_diff, history
-from disorders.models import Disorder
+from disorders import admin_diff, history, publication
+from disorders.models import Disorder, PublishedEntry
+from disorders.views import EntryDocumentMixin
 from encyclopedia.query_params import query_int
+from encyclopedia.reader_pages import add_reader_cache_headers
 
 
 def may_view_entries(user):
@@ -525,3 +527,24 @@ class RecoverView(DeletedEntryPageMixin, TemplateView):
     def back_already(self, object_id):
         messages.info(self.request, "This entry has been recovered already.")
         return HttpResponseRedirect(reverse("admin:disorders_disorder_change", args=[object_id]))
+
+
+class PreviewView(EntryDocumentMixin, EntryPageMixin, TemplateView):
+    """The working copy exactly as readers will see it once published: the entry page's template and document
+    builder, marked as a preview, never cached or indexed."""
+
+    def get_context_data(self, **kwargs):
+        entry = publication.entry_queryset().get(pk=self.disorder.pk)
+        self.document = publication.build_document(entry)
+        published = PublishedEntry.objects.filter(pk=self.disorder.pk).only("slug").first()
+        return super().get_context_data(
+            preview=True,
+            published_url=published.get_absolute_url() if published else "",
+            change_url=reverse("admin:disorders_disorder_change", args=[self.disorder.pk]),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return add_reader_cache_headers(response, private=True)

@@ -8,6 +8,7 @@ an entry's list of them (DisorderResource) is the entry's own, so it lives here.
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -136,8 +137,31 @@ class Classification(TreeNode):
 
 class DisorderQuerySet(models.QuerySet):
     def published(self):
-        """Entries readers may see: the one place the publication rule lives."""
-        return self.filter(status=Disorder.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Entries readers may see: those with a published version. The one place the publication rule lives."""
+        return self.filter(published__isnull=False)
+
+    def with_publication_state(self):
+        """Each entry with ``is_published``, ``published_revision_id``, ``latest_revision_id`` and
+        ``has_pending_changes`` (published, and the working copy has a revision the published version
+        is not): two subqueries, so a list of entries costs no query per row.
+        """
+        latest = EntryRevision.objects.filter(disorder=models.OuterRef("pk")).order_by("-revision_id")
+        return self.annotate(
+            is_published=models.Exists(PublishedEntry.objects.filter(pk=models.OuterRef("pk"))),
+            published_revision_id=F("published__revision_id"),
+            latest_revision_id=models.Subquery(latest.values("revision_id")[:1]),
+        ).annotate(
+            has_pending_changes=Case(
+                When(
+                    Q(is_published=True)
+                    & Q(latest_revision_id__isnull=False)
+                    & (Q(published_revision_id__isnull=True) | ~Q(published_revision_id=F("latest_revision_id"))),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
 
     def holding_address(self, slug):
         """Entries whose web address ``slug`` is, or was (an old address keeps leading to its entry).
@@ -1008,3 +1032,164 @@ DisorderSign.Frequency.weight = {
     DisorderSign.Frequency.VERY_RARE: 0.02,
     DisorderSign.Frequency.EXCLUDED: 0.0,
 }
+
+
+class PublishedEntryQuerySet(models.QuerySet):
+    def with_classification(self, node_ids):
+        """Published entries filed under any of these classification nodes (the GIN-indexed id array)."""
+        return self.filter(classification_ids__overlap=list(node_ids))
+
+    def with_gene(self, gene):
+        return self.filter(genes__has_key=str(gene.pk))
+
+    def with_sign(self, sign):
+        return self.filter(signs__has_key=str(sign.pk))
+
+    def listing(self):
+        """Only what a list of entries shows (title, address, dates): never the document."""
+        return self.only("title", "slug", "summary", "description", "published_at", "content_changed_at")
+
+
+class PublishedEntry(models.Model):
+    """The published version of one entry: everything readers, search and listings see of it.
+
+    Written only by ``disorders.publication.publish`` (and its bulk form) from the working copy as
+    its latest revision recorded it; the admin never edits it. ``document`` is the JSON export's
+    shape plus the rendered HTML of the page (see ``publication.build_document``); the other
+    columns are that document denormalized for listings, sorting and search, so no reader page
+    has to read the working copy's tables.
+    """
+
+    disorder = models.OneToOneField(Disorder, primary_key=True, on_delete=models.CASCADE, related_name="published")
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The revision of the working copy this version was built from.",
+    )
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255)
+    summary = models.TextField(blank=True)
+    description = models.TextField(blank=True, help_text="What link previews, search results and the feed show.")
+    body = models.TextField(blank=True, help_text="The sections' text, for search snippets.")
+    published_at = models.DateTimeField(help_text="When the entry first became public.")
+    content_changed_at = models.DateTimeField(null=True, blank=True, help_text='"Last updated" of this version.')
+    updated_at = models.DateTimeField(help_text="When this version was published.")
+    document = models.JSONField()
+    # Listings by classification, organization, gene, sign and code follow the published version:
+    # one row per entry, written in one statement by a bulk publish, each GIN-indexed for "entries with X".
+    classification_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    organization_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    genes = models.JSONField(default=dict, blank=True, help_text='{"<gene id>": ["association", …]}')
+    signs = models.JSONField(default=dict, blank=True, help_text='{"<sign id>": "frequency"}')
+    codes = models.JSONField(default=dict, blank=True, help_text='{"SYSTEM:VALUE": "relation"}')
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PublishedEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "published entries"
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="published_entry_slug_unique"),
+            models.CheckConstraint(condition=~Q(title__regex=r"^\s*$"), name="published_entry_title_not_blank"),
+            models.CheckConstraint(
+                condition=Q(updated_at__gte=F("published_at")), name="published_entry_updated_after_first"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="published_search_vector"),
+            GinIndex(fields=["classification_ids"], name="published_classifications"),
+            GinIndex(fields=["organization_ids"], name="published_organizations"),
+            GinIndex(fields=["genes"], name="published_genes"),
+            GinIndex(fields=["signs"], name="published_signs"),
+            GinIndex(fields=["codes"], name="published_codes"),
+            models.Index(F("content_changed_at").desc(nulls_last=True), "title", name="published_changed"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("disorders:detail", kwargs={"slug": self.slug})
+
+
+class Publication(models.Model):
+    """One step in an entry's publication history: who published or unpublished it, when, why, and which revision."""
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    # No database constraint: the history of a deleted entry stays, like its revisions.
+    disorder = models.ForeignKey(
+        Disorder, on_delete=models.DO_NOTHING, db_constraint=False, related_name="publications"
+    )
+    action = models.CharField(max_length=20, choices=Action)
+    revision = models.ForeignKey(
+        "reversion.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="publications",
+        help_text="The revision of the working copy that was published.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["published", "unpublished"]), name="publication_action_known"
+            ),
+            # A publication says what it published; an unpublication has nothing to point at.
+            models.CheckConstraint(
+                condition=Q(action="unpublished") | Q(revision__isnull=False), name="publication_names_revision"
+            ),
+        ]
+        indexes = [models.Index(fields=["disorder", "-created_at"], name="publication_history")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} entry {self.disorder_id} on {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PublishedNameQuerySet(DisorderNameQuerySet):
+    def of_published(self):
+        return self
+
+
+class PublishedName(models.Model):
+    """One name a published entry goes by (title, synonym, subdivision), from its published document.
+
+    What readers search, autocomplete and browse A-Z; ``DisorderName`` is the working copies' names,
+    for staff and importers. Rewritten by every publish, never edited.
+    """
+
+    Kind = DisorderName.Kind
+
+    entry = models.ForeignKey(PublishedEntry, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind)
+    # lower(unaccent(name)), computed by PostgreSQL as the row is written (see DisorderName).
+    normalized = models.CharField(max_length=255, editable=False)
+
+    objects = PublishedNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["normalized", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind", "name"], name="published_name_once_per_kind"),
+            models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="published_name_not_blank"),
+        ]
+        indexes = [
+            GinIndex(fields=["normalized"], opclasses=["gin_trgm_ops"], name="published_name_trigram"),
+            models.Index(fields=["normalized"], opclasses=["varchar_pattern_ops"], name="published_name_normalized"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()} of {self.entry})"

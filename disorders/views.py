@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
-from disorders import history, search
+from disorders import history, publication, search
 from disorders.export import carries_nord_text, entry_as_dict, export_queryset
 from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
@@ -25,6 +25,7 @@ from disorders.models import (
     DisorderName,
     DisorderSign,
     EntryRevision,
+    PublishedEntry,
     Gene,
     GeneAssociation,
     RetiredCode,
@@ -33,112 +34,137 @@ from disorders.models import (
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
 
 
-class DisorderDetailView(ReaderCacheMixin, DetailView):
-    """The public entry: everything its source document carries, in a fixed number of queries."""
+def entry_page_context(disorder, title_notice):
+    """What the entry's page shows of a working copy (fetched through ``publication.entry_queryset``).
+
+    Rendered into the published document by ``publication.build_document``, never at request time.
+    """
+    attributions = list(disorder.attributions.all())
+    # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
+    nord_text = carries_nord_text(attributions)
+    sections = list(disorder.sections.all())
+    prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
+    # Without a summary the first section is what the entry says first: it goes right under the title.
+    lead_sections = [] if disorder.summary else sections[:1]
+    return {
+        "disorder": disorder,
+        "nord_text": nord_text,
+        "title_notice": title_notice.render_for(disorder) if title_notice and nord_text else "",
+        "lead_sections": lead_sections,
+        "sections": sections[len(lead_sections) :],
+        "classification_trees": classification_trees(disorder.classifications.all()),
+        "codes": codes_by_relation(disorder.codes.all()),
+        # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
+        "prevalences": prevalences[:PREVALENCES_SHOWN],
+        "more_prevalences": prevalences[PREVALENCES_SHOWN:],
+        # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
+        "facts_source": next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
+        "sign_groups": signs_by_frequency(disorder.signs.all()),
+        "genes": genes_with_associations(disorder.gene_associations.all()),
+        "attributions": attributions,
+        "complete_reports": [attribution for attribution in attributions if attribution.complete_report],
+        "description": disorder.description,
+        "revision_years": history.revision_years(disorder),
+    }
+
+
+class EntryDocumentMixin:
+    """Renders a published document (``self.document``) through the entry page's template."""
+
+    template_name = "disorders/disorder_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            document=self.document,
+            # Site-wide texts are read live: editing one shows on every entry without republishing.
+            site_disclaimers=list(Disclaimer.objects.exclude(kind=Disclaimer.Kind.TITLE_NOTICE)),
+            source_disclaimers=publication.source_disclaimers(self.document),
+        )
+        return context
+
+
+class DisorderDetailView(EntryDocumentMixin, ReaderCacheMixin, DetailView):
+    """The public entry: its published document, one row read whatever the entry holds.
+
+    Staff see the same published version, with a note when the working copy has pending changes.
+    """
 
     context_object_name = "disorder"
-    varies_by_user = True  # staff preview drafts
-
-    def get_queryset(self):
-        visible = Disorder.objects.visible_to(self.request.user)
-        entries = visible.with_entry_content(linkable=visible).select_related("last_reviewed_by")
-        return entries.annotate(
-            # Staff also see drafts; the page marks them using the one publication rule.
-            is_publicly_visible=Exists(Disorder.objects.published().filter(pk=OuterRef("pk"))),
-            content_change_stamps=history.content_change_stamps(),
-        )
+    varies_by_user = True  # staff see the pending-changes note
+    queryset = PublishedEntry.objects.only("disorder_id", "title", "slug", "document")
 
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            moved = entry_moved_from(kwargs["slug"], Disorder.objects.visible_to(request.user))
-            if moved is None:
-                raise
-            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+            moved = entry_moved_from(kwargs["slug"], Disorder.objects.published())
+            if moved is not None:
+                return HttpResponsePermanentRedirect(moved.published.get_absolute_url())
+            # Staff following a link to an entry readers cannot see yet get its preview.
+            unpublished = Disorder.objects.filter(slug=kwargs["slug"]).first() if request.user.is_staff else None
+            if unpublished is not None and request.user.has_perm("disorders.view_disorder"):
+                return redirect("admin:disorders_disorder_preview", unpublished.pk)
+            raise
+
+    def get_object(self, queryset=None):
+        entry = super().get_object(queryset)
+        self.document = entry.document
+        return entry
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        disorder = self.object
-        disclaimers = {disclaimer.kind: disclaimer for disclaimer in Disclaimer.objects.all()}
-        title_notice = disclaimers.pop(Disclaimer.Kind.TITLE_NOTICE, None)
-        attributions = list(disorder.attributions.all())
-        # NORD's layout (its title notice, "Subdivisions: None") belongs to entries that carry NORD's text.
-        nord_text = carries_nord_text(attributions)
-        sections = list(disorder.sections.all())
-        prevalences = [with_references(prevalence) for prevalence in disorder.prevalences.all()]
-        # Without a summary the first section is what the entry says first: it goes right under the title.
-        lead_sections = [] if disorder.summary else sections[:1]
-        context.update(
-            nord_text=nord_text,
-            title_notice=title_notice.render_for(disorder) if title_notice and nord_text else "",
-            lead_sections=lead_sections,
-            sections=sections[len(lead_sections) :],
-            classification_trees=classification_trees(disorder.classifications.all()),
-            codes=codes_by_relation(disorder.codes.all()),
-            # The most relevant figures plainly, the rest folded away (Orphanet lists up to a dozen).
-            prevalences=prevalences[:PREVALENCES_SHOWN],
-            more_prevalences=prevalences[PREVALENCES_SHOWN:],
-            # Orphanet states the facts (prevalence, inheritance, onset) the importer fills in.
-            facts_source=next((a for a in attributions if a.source.slug == ORPHANET_SLUG), None),
-            sign_groups=signs_by_frequency(disorder.signs.all()),
-            genes=genes_with_associations(disorder.gene_associations.all()),
-            site_disclaimers=list(disclaimers.values()),
-            attributions=attributions,
-            complete_reports=[attribution for attribution in attributions if attribution.complete_report],
-            source_disclaimers=[attribution for attribution in attributions if attribution.disclaimer],
-            description=disorder.description,
-            revision_years=history.revision_years(disorder),
-        )
-        context["structured_data"] = self.get_structured_data(disorder, context["description"])
+        if self.request.user.is_authenticated and self.request.user.is_staff:
+            context["pending_changes"] = publication.has_pending_changes(self.object.disorder)
+            context["preview_url"] = reverse("admin:disorders_disorder_preview", args=[self.object.pk])
         return context
 
-    @staticmethod
-    def get_structured_data(disorder, description):
-        """schema.org: a MedicalWebPage about a MedicalCondition, with every name and code the entry has."""
-        url = absolute_url(disorder.get_absolute_url())
-        condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
-        if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
-            condition["alternateName"] = synonyms
-        if codes := disorder.codes.all():
-            condition["code"] = [
-                {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
-            ]
-        # The facts box as schema.org's one free-text field for them.
-        epidemiology = [
-            f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
-            for prevalence in disorder.prevalences.all()
-            if prevalence.prevalence_class
+
+def structured_data(disorder, description):
+    """schema.org: a MedicalWebPage about a MedicalCondition, with every name and code the entry has."""
+    url = absolute_url(disorder.get_absolute_url())
+    condition = {"@type": "MedicalCondition", "name": disorder.title, "url": url}
+    if synonyms := [synonym.name for synonym in disorder.synonyms.all()]:
+        condition["alternateName"] = synonyms
+    if codes := disorder.codes.all():
+        condition["code"] = [
+            {"@type": "MedicalCode", "codingSystem": code.system, "codeValue": code.value} for code in codes
         ]
-        epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
-        if epidemiology:
-            condition["epidemiology"] = "; ".join(epidemiology)
-        if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
-            condition["signOrSymptom"] = [
-                {
-                    "@type": "MedicalSignOrSymptom",
-                    "name": sign.sign.name,
-                    "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
-                }
-                for sign in signs
-            ]
-        page = {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "url": url,
-            "name": disorder.title,
-            "description": description,
-            "inLanguage": "en",
-            "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")},
-            "about": condition,
-        }
-        dates = {
-            "datePublished": disorder.published_at,
-            "dateModified": disorder.content_changed_at,
-            "lastReviewed": disorder.last_reviewed_on,
-        }
-        page.update({key: value.isoformat() for key, value in dates.items() if value})
-        return page
+    # The facts box as schema.org's one free-text field for them.
+    epidemiology = [
+        f"{prevalence.kind}: {prevalence.prevalence_class} ({prevalence.geography or 'area not stated'})"
+        for prevalence in disorder.prevalences.all()
+        if prevalence.prevalence_class
+    ]
+    epidemiology += [f"{label}: {getattr(disorder, field)}" for label, field in FACTS if getattr(disorder, field)]
+    if epidemiology:
+        condition["epidemiology"] = "; ".join(epidemiology)
+    if signs := [sign for sign in disorder.signs.all() if sign.frequency != DisorderSign.Frequency.EXCLUDED]:
+        condition["signOrSymptom"] = [
+            {
+                "@type": "MedicalSignOrSymptom",
+                "name": sign.sign.name,
+                "code": {"@type": "MedicalCode", "codingSystem": "HPO", "codeValue": sign.sign.hpo_id},
+            }
+            for sign in signs
+        ]
+    page = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "url": url,
+        "name": disorder.title,
+        "description": description,
+        "inLanguage": "en",
+        "isPartOf": {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")},
+        "about": condition,
+    }
+    dates = {
+        "datePublished": disorder.published_at,
+        "dateModified": disorder.content_changed_at,
+        "lastReviewed": disorder.last_reviewed_on,
+    }
+    page.update({key: value.isoformat() for key, value in dates.items() if value})
+    return page
 
 
 FACTS = [("Inheritance", "inheritance"), ("Age of onset", "age_of_onset")]
@@ -296,14 +322,15 @@ def entry_moved_from(slug, entries):
 
 @reader_cache
 def disorder_json(request, slug):
-    """``/disorders/<slug>.json``: a published entry as :func:`disorders.export.entry_as_dict` writes it."""
-    disorder = export_queryset().filter(slug=slug).first()
-    if disorder is None:
-        moved = entry_moved_from(slug, Disorder.objects.published())
+    """``/disorders/<slug>.json``: a published entry's document in the JSON export's shape (``Exporter.as_dict``)."""
+    entry = PublishedEntry.objects.filter(slug=slug).only("document").first()
+    if entry is None:
+        moved = entry_moved_from(slug, Disorder.objects.published().select_related("published"))
         if moved is None:
             raise Http404("No published entry has this address.")
-        return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.slug]))
-    return JsonResponse(entry_as_dict(disorder), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.published.slug]))
+    document = publication.export_document(entry.document)
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 # A retired code may be replaced by a code that was itself retired; a few hops cover every real chain.

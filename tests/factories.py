@@ -19,6 +19,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
+from disorders import history, publication
 from disorders.signals import entry_saved
 from resources.models import Organization, Phone
 
@@ -48,6 +49,17 @@ def make_disorder(title=None, *, published=True, synonyms=(), subdivisions=(), s
     for position, (kind, body) in enumerate(sections):
         Section.objects.create(disorder=disorder, kind=kind, body=body, position=position)
     entry_saved.send(sender=Disorder, disorder=disorder)
+    if published:
+        # What readers see is the published version: publish it as a reviewer would.
+        publication.publish(disorder, user=None)
+        disorder.refresh_from_db()
+    return disorder
+
+
+def republish(disorder):
+    """Publish the entry's working copy again after a test changed its rows (readers see only what is published)."""
+    history.record_revision(disorder)
+    publication.publish(disorder, user=None)
     return disorder
 
 

@@ -3,9 +3,8 @@
 import datetime
 
 from disorders.models import Disorder, DisorderSource, Section, Source
-from disorders.signals import entry_saved
 from resources.models import Phone
-from tests.factories import make_disorder, make_organization
+from tests.factories import make_disorder, make_organization, republish
 
 NORD_NAME = "National Organization for Rare Disorders, Inc."
 JMML_TITLE = "Juvenile Myelomonocytic Leukemia"
@@ -100,5 +99,5 @@ def make_jmml_entry(**fields):
         postal_code="85614",
         disorder=disorder,
     )
-    entry_saved.send(sender=Disorder, disorder=disorder)
+    republish(disorder)
     return disorder

@@ -1,0 +1,281 @@
+"""Published versions: what readers see of an entry, written only when a reviewer (or a trusted import) publishes.
+
+An entry's working copy is the normalized tables the admin edits, with its history in
+django-reversion. Its published version is one :class:`~disorders.models.PublishedEntry` row:
+a document built from the working copy as its latest revision recorded it (the JSON export's
+shape plus the page's rendered HTML, see :func:`build_document`), denormalized into columns
+for listings and search, with :class:`~disorders.models.PublishedName` rows for names. Reader
+pages read only those; saving the working copy changes nothing readers see until
+:func:`publish`. Every publish and unpublish adds a :class:`~disorders.models.Publication`
+row (who, when, why, which revision) and sends ``entry_published``.
+
+- :func:`publish`, :func:`unpublish`: one entry, locked, in one transaction.
+- :func:`publish_many`: many entries in bulk (imports, the data migration), batched.
+- :func:`build_document`: the one builder, used by publish, the staff preview and the export.
+- :func:`refresh_reader_index`: the published names and search vectors of some entries, from
+  their stored documents (``rebuild_search_index`` runs it for every published entry).
+"""
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from disorders import history
+from disorders.export import Exporter
+from disorders.models import Disorder, EntryRevision, Publication, PublishedEntry
+from disorders.signals import entry_published
+
+BATCH_SIZE = 200  # entries built and written per round trip in a bulk publish
+PUBLISHED_COMMENT = "Published"
+UNPUBLISHED_COMMENT = "Unpublished"
+# The document's HTML parts: everything above the site disclaimers, and the entry's footer below them.
+HTML_PARTS = {"content": "includes/entry_content.html", "footer": "includes/entry_footer.html"}
+
+
+def entry_queryset():
+    """Working copies with every row the document reads prefetched (a fixed number of queries per batch)."""
+    published = Disorder.objects.published()
+    return (
+        Disorder.objects.with_entry_content(linkable=published)
+        .select_related("last_reviewed_by")
+        .annotate(content_change_stamps=history.content_change_stamps())
+    )
+
+
+def build_document(disorder, exporter=None):
+    """The published document of ``disorder`` (fetched through :func:`entry_queryset`), as JSON-ready data.
+
+    The keys of :meth:`Exporter.as_dict <disorders.export.Exporter.as_dict>` (what ``/disorders/<slug>.json``
+    serves), plus ``description``, ``structured_data`` (the page's JSON-LD) and ``html``: the entry's
+    page rendered (``content`` above the site disclaimers, ``footer`` below them), so a reader page is
+    one row read and no template loop over the entry's rows.
+    """
+    from disorders.views import entry_page_context, structured_data  # the page's own rules, not a copy
+
+    exporter = exporter or Exporter()
+    document = exporter.as_dict(disorder)
+    context = entry_page_context(disorder, exporter.title_notice)
+    document["description"] = context["description"]
+    document["structured_data"] = structured_data(disorder, context["description"])
+    document["html"] = {part: render_to_string(template, context) for part, template in HTML_PARTS.items()}
+    return document
+
+
+# What the document holds for the reader page only; the rest is the JSON export's shape.
+PAGE_KEYS = ("description", "structured_data", "html")
+
+
+def export_document(document):
+    """The document as ``/disorders/<slug>.json`` and ``export_entries`` give it: ``Exporter.as_dict``'s keys."""
+    return {key: value for key, value in document.items() if key not in PAGE_KEYS}
+
+
+def source_disclaimers(document):
+    """The document's sources that carry disclaimers of their own, for the page's disclaimers section."""
+    return [source for source in document["sources"] if source["disclaimers"]]
+
+
+def _published_row(disorder, document, revision_id, now, first_published_at):
+    """The PublishedEntry row for ``disorder``'s document (its columns are the document, denormalized)."""
+    return PublishedEntry(
+        disorder_id=disorder.pk,
+        revision_id=revision_id,
+        title=disorder.title,
+        slug=disorder.slug,
+        summary=disorder.summary,
+        description=document["description"],
+        body="\n\n".join(section["body"] for section in document["sections"]),
+        published_at=first_published_at,
+        content_changed_at=disorder.content_changed_at,
+        updated_at=now,
+        document=document,
+        classification_ids=sorted({node.pk for node in disorder.classifications.all()}),
+        organization_ids=sorted({link.organization_id for link in disorder.resources.all()}),
+        genes=_grouped((link.gene_id, link.association) for link in disorder.gene_associations.all()),
+        signs={str(link.sign_id): link.frequency for link in disorder.signs.all()},
+        codes={f"{code.system}:{code.value}": code.relation for code in disorder.codes.all()},
+    )
+
+
+def _grouped(pairs):
+    grouped = {}
+    for key, value in pairs:
+        grouped.setdefault(str(key), []).append(value)
+    return grouped
+
+
+def latest_revision_ids(disorder_ids):
+    """``{entry id: id of its latest revision}`` in one query."""
+    rows = (
+        EntryRevision.objects.filter(disorder__in=list(disorder_ids)).values("disorder").annotate(last=Max("revision"))
+    )
+    return {row["disorder"]: row["last"] for row in rows}
+
+
+def _mark_published(disorder, *, user, comment):
+    """Make the working copy say it is published (status and first publication date), recorded as a revision."""
+    if disorder.status == Disorder.Status.PUBLISHED and disorder.published_at:
+        return
+    disorder.status = Disorder.Status.PUBLISHED
+    disorder.published_at = disorder.published_at or timezone.now()
+    disorder.save(update_fields=["status", "published_at", "updated_at"])
+    history.record_revision(disorder, user=user, comment=comment)
+
+
+def publish(disorder, *, user, comment=""):
+    """Publish the working copy of ``disorder`` as its latest revision recorded it; returns the Publication.
+
+    Locks the entry, records its status change as a revision if it had not been published, builds
+    the document, replaces the published version, refreshes the published names and search vector,
+    records who, when and why, and sends ``entry_published``. Returns None, recording nothing, when
+    the published version already is the latest revision (publishing twice is harmless).
+    """
+    with transaction.atomic():
+        disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
+        history.ensure_baseline(disorder)
+        _mark_published(disorder, user=user, comment=_with_comment(PUBLISHED_COMMENT, comment))
+        published = publish_many([disorder.pk], user=user, comment=comment)
+    return published[0] if published else None
+
+
+def publish_many(disorder_ids, *, user, comment="", progress=None):
+    """Publish these entries in bulk: those whose published version is missing or not their latest revision.
+
+    For imports and migrations: entries must already have a revision (an import records one per
+    changed entry). Entries not yet marked published are marked (one revision each). Documents are
+    built ``BATCH_SIZE`` at a time from prefetched rows and written with one statement per batch;
+    returns the Publication rows recorded. Runs in one transaction; call it inside the writer's.
+    """
+    ids = sorted({int(pk) for pk in disorder_ids})
+    recorded = []
+    with transaction.atomic():
+        latest = latest_revision_ids(ids)
+        current = dict(PublishedEntry.objects.filter(pk__in=ids).values_list("pk", "revision_id"))
+        due = [pk for pk in ids if pk in latest and current.get(pk, -1) != latest[pk]]
+        marked = Disorder.objects.filter(status=Disorder.Status.PUBLISHED, published_at__isnull=False)
+        unmarked = Disorder.objects.filter(pk__in=due).exclude(pk__in=marked).select_for_update().order_by("pk")
+        unmarked = list(unmarked)
+        for disorder in unmarked:
+            _mark_published(disorder, user=user, comment=_with_comment(PUBLISHED_COMMENT, comment))
+        if unmarked:
+            latest = latest_revision_ids(due)  # marking recorded a revision each
+        exporter = Exporter()
+        now = timezone.now()
+        for start in range(0, len(due), BATCH_SIZE):
+            batch = due[start : start + BATCH_SIZE]
+            rows, publications = [], []
+            disorders = list(entry_queryset().filter(pk__in=batch).order_by("pk"))
+            for disorder in disorders:
+                document = build_document(disorder, exporter)
+                rows.append(_published_row(disorder, document, latest[disorder.pk], now, disorder.published_at or now))
+                publications.append(
+                    Publication(
+                        disorder_id=disorder.pk,
+                        action=Publication.Action.PUBLISHED,
+                        revision_id=latest[disorder.pk],
+                        user=user,
+                        comment=comment,
+                        created_at=now,
+                    )
+                )
+            fields = [field.name for field in PublishedEntry._meta.concrete_fields if not field.primary_key]
+            fields.remove("search_vector")
+            PublishedEntry.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["disorder"], update_fields=fields
+            )
+            by_pk = {disorder.pk: disorder for disorder in disorders}
+            for publication in Publication.objects.bulk_create(publications):
+                publication.disorder = by_pk[publication.disorder_id]
+                recorded.append(publication)
+            refresh_reader_index(batch)
+            if progress:
+                progress(f"Publishing: {min(start + BATCH_SIZE, len(due))}/{len(due)}")
+        for publication in recorded:
+            entry_published.send(sender=Disorder, disorder=publication.disorder, publication=publication)
+    return recorded
+
+
+def unpublish(disorder, *, user, comment=""):
+    """Take the entry away from readers everywhere; its working copy stays, archived. Returns the Publication.
+
+    Returns None when it had no published version.
+    """
+    with transaction.atomic():
+        disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
+        deleted, _ = PublishedEntry.objects.filter(pk=disorder.pk).delete()
+        if not deleted:
+            return None
+        history.ensure_baseline(disorder)
+        disorder.status = Disorder.Status.ARCHIVED
+        disorder.save(update_fields=["status", "updated_at"])
+        history.record_revision(disorder, user=user, comment=_with_comment(UNPUBLISHED_COMMENT, comment))
+        publication = Publication.objects.create(
+            disorder=disorder,
+            action=Publication.Action.UNPUBLISHED,
+            revision_id=history.latest_revision(disorder).pk,
+            user=user,
+            comment=comment,
+        )
+        entry_published.send(sender=Disorder, disorder=disorder, publication=publication)
+    return publication
+
+
+def _with_comment(action, comment):
+    return f"{action}: {comment}" if comment else action
+
+
+def has_pending_changes(disorder):
+    """Whether the entry is published and its working copy has changed since (one query)."""
+    return Disorder.objects.with_publication_state().values_list("has_pending_changes", flat=True).get(pk=disorder.pk)
+
+
+# --- The reader side's search structures, from published documents --------------------------------------------
+
+_DELETE_NAMES_SQL = "DELETE FROM disorders_publishedname WHERE entry_id = ANY(%(ids)s)"
+_INSERT_NAMES_SQL = """
+WITH names AS (
+    SELECT disorder_id AS entry_id, title AS name, 'title' AS kind FROM disorders_publishedentry
+    WHERE disorder_id = ANY(%(ids)s)
+    UNION
+    SELECT disorder_id, synonym, 'synonym' FROM disorders_publishedentry,
+        jsonb_array_elements_text(document->'synonyms') AS synonym
+    WHERE disorder_id = ANY(%(ids)s)
+    UNION
+    SELECT disorder_id, subdivision->>'name', 'subdivision' FROM disorders_publishedentry,
+        jsonb_array_elements(document->'subdivisions') AS subdivision
+    WHERE disorder_id = ANY(%(ids)s)
+)
+INSERT INTO disorders_publishedname (entry_id, name, kind, normalized)
+SELECT entry_id, name, kind, lower(unaccent(name)) FROM names
+"""
+# Weighted as disorders.search describes: A title, B synonyms and subdivisions, C summary, D the sections' text.
+_VECTOR_SQL = """
+UPDATE disorders_publishedentry AS p SET search_vector =
+    setweight(to_tsvector('encyclopedia', p.title), 'A')
+    || setweight(to_tsvector('encyclopedia', concat_ws(' ',
+        (SELECT string_agg(value, ' ') FROM jsonb_array_elements_text(p.document->'synonyms')),
+        (SELECT string_agg(value->>'name', ' ') FROM jsonb_array_elements(p.document->'subdivisions'))
+    )), 'B')
+    || setweight(to_tsvector('encyclopedia', p.summary), 'C')
+    || setweight(to_tsvector('encyclopedia', p.body), 'D')
+WHERE p.disorder_id = ANY(%(ids)s)
+"""
+
+
+def refresh_reader_index(disorder_ids):
+    """Rewrite the published names and search vectors of these entries from their stored documents (3 statements)."""
+    ids = sorted({int(pk) for pk in disorder_ids})
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETE_NAMES_SQL, {"ids": ids})
+        cursor.execute(_INSERT_NAMES_SQL, {"ids": ids})
+        cursor.execute(_VECTOR_SQL, {"ids": ids})
+        return cursor.rowcount
+
+
+def refresh_all_reader_indexes(batch_size=1000):
+    """:func:`refresh_reader_index` for every published entry; returns how many were indexed."""
+    ids = list(PublishedEntry.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(refresh_reader_index(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size))
