@@ -2,7 +2,10 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from disorders import editing, search, workflow
 from disorders.admin_views import (
@@ -14,7 +17,15 @@ from disorders.admin_views import (
     RevertView,
     RevisionView,
 )
-from disorders.forms import DisorderAdminForm, EntryInlineFormSet, MultilineTextField
+from disorders.forms import (
+    PUBLISH,
+    REQUEST_CHANGES,
+    SUBMIT_FOR_REVIEW,
+    UNPUBLISH,
+    DisorderAdminForm,
+    EntryInlineFormSet,
+    MultilineTextField,
+)
 from disorders.models import (
     Classification,
     Code,
@@ -26,7 +37,10 @@ from disorders.models import (
     Gene,
     GeneAssociation,
     Prevalence,
+    PublishedEntry,
     RetiredCode,
+    ReviewerProfile,
+    ReviewStep,
     Section,
     Sign,
     Source,
@@ -140,7 +154,11 @@ class DisorderAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["classifications"]
     # Reviews are recorded by "Mark reviewed" (who and when), never typed in.
+    # Status moves only by the workflow's buttons (disorders.workflow), each recorded with who, when and why.
     readonly_fields = [
+        "status",
+        "publish_at",
+        "unpublish_at",
         "published_at",
         "content_changed_at",
         "version",
@@ -153,7 +171,10 @@ class DisorderAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "summary", "status"]}),
         ("Facts", {"fields": ["prevalence", "age_of_onset", "inheritance"], "classes": ["collapse"]}),
         ("Classification", {"fields": ["classifications"]}),
-        ("Review", {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due"]}),
+        (
+            "Review",
+            {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due", "publish_at", "unpublish_at"]},
+        ),
         ("Dates", {"fields": ["published_at", "content_changed_at", "version", "created_at", "updated_at"]}),
     ]
     inlines = [
@@ -212,10 +233,6 @@ class DisorderAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_review_permission(request):
             fields.append("next_review_due")
-        published = obj is not None and obj.status in (Disorder.Status.PUBLISHED, Disorder.Status.ARCHIVED)
-        if published and not self.has_publish_permission(request):
-            # Moving a published or archived entry anywhere else is unpublishing: reviewers only.
-            fields.append("status")
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -224,10 +241,26 @@ class DisorderAdmin(admin.ModelAdmin):
         return form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_mark_reviewed"] = (
-            change and self.has_review_permission(request) and self.has_change_permission(request, obj)
-        )
+        may_change = change and self.has_change_permission(request, obj)
+        context["can_mark_reviewed"] = may_change and self.has_review_permission(request)
+        if may_change:
+            published = PublishedEntry.objects.filter(pk=obj.pk).exists()
+            context["workflow"] = {
+                "can_submit": workflow.may_submit(request.user) and obj.status in workflow.SUBMITTABLE,
+                "can_approve": workflow.may_approve(request.user) and obj.status in workflow.APPROVABLE,
+                "can_request_changes": workflow.may_approve(request.user) and obj.status in workflow.RETURNABLE,
+                "can_unpublish": workflow.may_approve(request.user) and published,
+            }
+        if change and obj is not None:
+            context["changes_requested"] = workflow.latest_request_for_changes(obj)
+            context["submission"] = workflow.pending_submission(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        if DisorderAdminForm.workflow_button(request.POST):
+            # After a review step the entry's form again, showing where it now stands.
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("disorders.publish_disorder")
@@ -246,11 +279,24 @@ class DisorderAdmin(admin.ModelAdmin):
             obj, user=request.user, comment=form.revision_comment(change), expected_version=expected
         ) as work:
             if form.marks_reviewed:
-                workflow.apply_review(obj, request.user)
+                workflow.review_in(work, obj, request.user, content_changes=form.has_content_changes())
+            withdrawn = obj.status == Disorder.Status.SCHEDULED and form.has_content_changes()
+            if withdrawn:
+                # What goes live is what the reviewer approved: a change after approval needs approving again.
+                obj.status, obj.publish_at = Disorder.Status.IN_REVIEW, None
             super().save_model(request, obj, form, change)
             super().save_related(request, form, formsets, change)
-        if change and work.revision is None:
+        action = form.workflow_action
+        if withdrawn:
+            self.message_user(
+                request,
+                "The scheduled publication was called off: changes after approval need approving again.",
+                messages.WARNING,
+            )
+        if change and work.revision is None and action is None:
             self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
+        if action is not None:
+            self._take_workflow_step(request, obj, form, action)
         # A warning, not an error: two disorders may really share a name; most often it is one entry twice.
         twins = search.entries_titled(obj.title).exclude(pk=obj.pk).order_by("title")
         if twins:
@@ -260,6 +306,32 @@ class DisorderAdmin(admin.ModelAdmin):
                 f"Another entry has the same name: {names}. If they are one disorder, merge them.",
                 messages.WARNING,
             )
+
+    def _take_workflow_step(self, request, obj, form, action):
+        """The button pressed after the save: the form has checked that this person may take the step."""
+        note = form.cleaned_data.get("review_note", "")
+        if action == SUBMIT_FOR_REVIEW:
+            workflow.submit_for_review(obj, user=request.user, note=note)
+            self.message_user(request, "Submitted for review; reviewers see it first in their queue.")
+        elif action == REQUEST_CHANGES:
+            workflow.request_changes(obj, user=request.user, comment=note)
+            self.message_user(request, "Sent back to the editors with your comment.")
+        elif action == PUBLISH:
+            step = workflow.approve(
+                obj,
+                user=request.user,
+                comment=note,
+                publish_at=form.cleaned_data.get("go_live_at"),
+                unpublish_at=form.cleaned_data.get("take_down_at"),
+            )
+            if step.action == ReviewStep.Action.SCHEDULED:
+                when = date_format(timezone.localtime(obj.publish_at), "DATETIME_FORMAT")
+                self.message_user(request, f"Approved; it goes live at {when}.")
+            else:
+                self.message_user(request, "Approved and published: readers see this version now.")
+        elif action == UNPUBLISH:
+            workflow.unpublish(obj, user=request.user, comment=note)
+            self.message_user(request, "Unpublished: readers no longer see this entry.")
 
     @admin.action(permissions=["review"], description="Mark selected entries reviewed today")
     def mark_reviewed(self, request, queryset):
@@ -317,3 +389,38 @@ class GeneAdmin(admin.ModelAdmin):
 class SignAdmin(admin.ModelAdmin):
     list_display = ["name", "hpo_id"]
     search_fields = ["name", "hpo_id"]
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(admin.ModelAdmin):
+    """Each reviewer keeps their own public credit; superusers keep everyone's."""
+
+    list_display = ["credit", "user"]
+    search_fields = ["public_name", "user__username"]
+    fields = ["user", "public_name", "credentials"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser credits someone else; a reviewer's profile is always their own.
+        return [] if request.user.is_superuser else ["user"]
+
+    def has_add_permission(self, request):
+        if not super().has_add_permission(request):
+            return False
+        return request.user.is_superuser or not ReviewerProfile.objects.filter(user=request.user).exists()
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        super().save_model(request, obj, form, change)

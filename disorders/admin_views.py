@@ -371,7 +371,8 @@ class ReviewQueueView(StaffPageMixin, ListView):
     title = "Review queue"
     paginate_by = 50
     reasons = {
-        "in_review": "In review",
+        "in_review": "Submitted for review",
+        "pending": "Pending changes",
         "due": "Review due",
         "never": "Never reviewed",
     }
@@ -380,6 +381,8 @@ class ReviewQueueView(StaffPageMixin, ListView):
     def conditions(today):
         return {
             "in_review": Q(status=Disorder.Status.IN_REVIEW),
+            # Published, and the working copy has changed since (disorders.publication).
+            "pending": Q(has_pending_changes=True),
             "due": Q(next_review_due__lte=today) & ~Q(status=Disorder.Status.DRAFT),
             "never": Q(last_reviewed_on__isnull=True, status=Disorder.Status.PUBLISHED),
         }
@@ -397,13 +400,20 @@ class ReviewQueueView(StaffPageMixin, ListView):
             f"is_{key}": ExpressionWrapper(condition, output_field=BooleanField())
             for key, condition in conditions.items()
         }
+        # Submitted entries first, then published ones with changes waiting; within each, the oldest content first.
         return (
             Disorder.objects.exclude(status=Disorder.Status.ARCHIVED)
+            .with_publication_state()
             .filter(wanted)
             .annotate(**flags)
             .select_related("last_reviewed_by")
             .defer("search_vector")
-            .order_by(F("content_changed_at").asc(nulls_first=True), "title")
+            .order_by(
+                F("is_in_review").desc(),
+                F("is_pending").desc(),
+                F("content_changed_at").asc(nulls_first=True),
+                "title",
+            )
         )
 
     def get_context_data(self, **kwargs):

@@ -10,7 +10,8 @@
 
 Editors submit (with a note); reviewers approve (publishing now, or at a go-live time, with
 an optional unpublish time) or request changes (with a comment the editor sees on the form).
-"Mark reviewed" records a review without moving the entry. Every step is one unit of work
+"Mark reviewed" records a review without moving the entry (and refreshes the published version's
+review credit when readers see exactly the text reviewed). Every step is one unit of work
 (:func:`disorders.editing.entry_change`): the entry is locked, a stale page is refused, and a
 revision is recorded whatever else changed (so the step is in the history with who, when and
 why, and a form opened before it is refused), plus a :class:`~disorders.models.ReviewStep`
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from disorders import editing, history
-from disorders.models import Disorder, ReviewStep
+from disorders.models import Disorder, PublishedEntry, ReviewStep
 
 Status = Disorder.Status
 Action = ReviewStep.Action
@@ -179,15 +180,49 @@ def approve(disorder, *, user, comment="", publish_at=None, unpublish_at=None, e
     )
 
 
+def unpublish(disorder, *, user, comment="", expected_version=None):
+    """A reviewer takes the entry off the public site (it is archived); any schedule is called off."""
+    _require(may_approve(user))
+    label = "Unpublished"
+    with editing.entry_change(
+        disorder,
+        user=user,
+        comment=f"{label}: {comment}" if comment else label,
+        expected_version=expected_version,
+        force=True,
+    ) as work:
+        entry = work.disorder = work.locked
+        entry.publish_at = entry.unpublish_at = None
+        entry.save(update_fields=["publish_at", "unpublish_at", "updated_at"])
+        work.unpublish(comment=comment)
+    disorder.refresh_from_db()
+    return work.revision
+
+
 def mark_reviewed(disorder, *, user, expected_version=None):
     """Record that ``user`` reviewed the entry today, as a revision ("Marked reviewed"); status stays."""
     _require(may_mark_reviewed(user))
     with editing.entry_change(disorder, user=user, comment=MARKED_REVIEWED, expected_version=expected_version) as work:
         entry = work.disorder = work.locked
-        apply_review(entry, user)
+        review_in(work, entry, user)
         entry.save(update_fields=["last_reviewed_on", "last_reviewed_by", "next_review_due", "updated_at"])
     disorder.refresh_from_db()
     return work.revision
+
+
+def review_in(work, entry, user, *, content_changes=False):
+    """Record a review by ``user`` as part of ``work`` (an entry_change of ``entry``, before it writes anything).
+
+    When readers see exactly the text reviewed (published, nothing pending, nothing changed by this
+    save) the published version is refreshed too, so the page credits the review at once; otherwise
+    the review waits for the next publication: readers never see a review of text they cannot read.
+    """
+    from disorders import publication  # built on this package's models; imported when used
+
+    published = PublishedEntry.objects.filter(pk=entry.pk).exists()
+    if published and not content_changes and not publication.has_pending_changes(entry):
+        work.publish(comment=MARKED_REVIEWED)
+    apply_review(entry, user)
 
 
 def latest_request_for_changes(disorder):

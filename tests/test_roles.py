@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disorders import history
-from disorders.models import Disorder
+from disorders.models import Disorder, PublishedEntry
 from tests.admin_forms import change_url, errors_of, form_data
 from tests.conftest import make_staff
 from tests.factories import make_disorder
@@ -45,13 +45,17 @@ PAGES = {
     "revert confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "recover confirmation": everyone("forbidden", Reviewers="ok", superuser="ok"),
     "delete confirmation": everyone("forbidden", superuser="ok"),
+    "reviewer profiles": everyone("forbidden", Reviewers="ok", superuser="ok"),
+    "add reviewer profile": everyone("forbidden", Reviewers="ok", superuser="ok"),
 }
 ACTIONS = {
     "edit a draft": everyone("ok", Auditors="forbidden"),
     "edit a published entry with a summary": everyone("ok", Auditors="forbidden"),
-    "publish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
-    "unpublish": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
-    "archive": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "submit for review": everyone("ok", Auditors="forbidden"),
+    "approve and publish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "approve with a go-live time": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "request changes": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "unpublish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "set next review due": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "save and mark reviewed": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "mark reviewed action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
@@ -123,6 +127,8 @@ def page_url(name, disorder):
             "recent changes": reverse("recent_changes"),
             "review queue": reverse("review_queue"),
             "deleted entries": reverse("admin:disorders_disorder_deleted"),
+            "reviewer profiles": reverse("admin:disorders_reviewerprofile_changelist"),
+            "add reviewer profile": reverse("admin:disorders_reviewerprofile_add"),
         }[name]
     )
 
@@ -179,6 +185,7 @@ def post_form(client, disorder, changes, expect):
 
 def edit_draft(client, disorder):
     Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.DRAFT)
+    PublishedEntry.objects.filter(pk=disorder.pk).delete()
     return post_form(client, disorder, {"summary": "New words."}, lambda d: d.summary == "New words.")
 
 
@@ -187,19 +194,43 @@ def edit_published(client, disorder):
     return post_form(client, disorder, changes, lambda d: d.summary == "New words.")
 
 
-def publish(client, disorder):
+def in_review(disorder):
     Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.IN_REVIEW)
-    return post_form(client, disorder, {"status": "published"}, lambda d: d.status == Disorder.Status.PUBLISHED)
+    disorder.refresh_from_db()
+
+
+def published_revision(disorder):
+    return PublishedEntry.objects.filter(pk=disorder.pk).values_list("revision_id", flat=True).first()
+
+
+def submit_for_review(client, disorder):
+    changes = {"summary": "New words.", "edit_summary": "Reword", "_submit_for_review": "1", "review_note": "Check"}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.IN_REVIEW)
+
+
+def approve_and_publish(client, disorder):
+    """Also an editor's crafted POST: the button is not shown to them, and the save must not publish."""
+    in_review(disorder)
+    before = published_revision(disorder)
+    return post_form(client, disorder, {"_publish": "1"}, lambda d: published_revision(d) != before)
+
+
+def approve_with_go_live(client, disorder):
+    in_review(disorder)
+    go_live = timezone.localtime() + datetime.timedelta(days=2)
+    changes = {"_publish": "1", "go_live_at": go_live.strftime("%Y-%m-%dT%H:%M")}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.SCHEDULED)
+
+
+def request_changes(client, disorder):
+    in_review(disorder)
+    changes = {"_request_changes": "1", "review_note": "Cite a source."}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.CHANGES_REQUESTED)
 
 
 def unpublish(client, disorder):
-    changes = {"status": "draft", "edit_summary": "Withdraw"}
-    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.DRAFT)
-
-
-def archive(client, disorder):
-    Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.DRAFT)
-    return post_form(client, disorder, {"status": "archived"}, lambda d: d.status == Disorder.Status.ARCHIVED)
+    changes = {"_unpublish": "1", "review_note": "Withdraw"}
+    return post_form(client, disorder, changes, lambda d: not PublishedEntry.objects.filter(pk=d.pk).exists())
 
 
 def set_next_review(client, disorder):
@@ -249,9 +280,11 @@ def recover(client, disorder):
 PERFORM = {
     "edit a draft": edit_draft,
     "edit a published entry with a summary": edit_published,
-    "publish": publish,
+    "submit for review": submit_for_review,
+    "approve and publish": approve_and_publish,
+    "approve with a go-live time": approve_with_go_live,
+    "request changes": request_changes,
     "unpublish": unpublish,
-    "archive": archive,
     "set next review due": set_next_review,
     "save and mark reviewed": save_and_mark_reviewed,
     "mark reviewed action": mark_reviewed_action,
