@@ -35,7 +35,7 @@ Action = ReviewStep.Action
 REVIEW_INTERVAL = datetime.timedelta(days=365)
 MARKED_REVIEWED = "Marked reviewed"
 
-SUBMITTABLE = (Status.DRAFT, Status.CHANGES_REQUESTED, Status.PUBLISHED)
+SUBMITTABLE = (Status.DRAFT, Status.CHANGES_REQUESTED, Status.PUBLISHED, Status.ARCHIVED)
 APPROVABLE = (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.SCHEDULED, Status.PUBLISHED)
 RETURNABLE = (Status.IN_REVIEW, Status.SCHEDULED)
 
@@ -276,8 +276,8 @@ def _go_live(disorder, *, user, now):
         if entry.status != Status.SCHEDULED or entry.publish_at is None or entry.publish_at > now:
             work.record = False  # someone acted on it since the list was read
             return False
-        entry.publish_at = None
-        entry.save(update_fields=["publish_at", "updated_at"])
+        entry.status, entry.publish_at = Status.PUBLISHED, None
+        entry.save(update_fields=["status", "publish_at", "published_at", "updated_at"])
         work.publish(comment=SCHEDULED_PUBLISH_COMMENT)
     return True
 
