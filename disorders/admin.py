@@ -189,7 +189,7 @@ class DisorderAdmin(admin.ModelAdmin):
         DisorderSignInline,
     ]
     # No list_editable and no bulk edits: every change goes through the entry form's version check.
-    actions = ["mark_reviewed"]
+    actions = ["mark_reviewed", "unpublish_selected"]
 
     def get_queryset(self, request):
         # A subquery, not a join: computed for the rows shown, and left out of the changelist's count.
@@ -254,6 +254,10 @@ class DisorderAdmin(admin.ModelAdmin):
         if change and obj is not None:
             context["changes_requested"] = workflow.latest_request_for_changes(obj)
             context["submission"] = workflow.pending_submission(obj)
+            context["publication_state"] = Disorder.objects.with_publication_state().get(pk=obj.pk)
+            published = PublishedEntry.objects.filter(pk=obj.pk).only("slug", "updated_at").first()
+            context["published_on"] = published.updated_at if published else None
+            context["published_url"] = published.get_absolute_url() if published else ""
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
@@ -341,6 +345,15 @@ class DisorderAdmin(admin.ModelAdmin):
             workflow.mark_reviewed(disorder, user=request.user)
             self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
+
+    @admin.action(permissions=["publish"], description="Unpublish selected entries (readers no longer see them)")
+    def unpublish_selected(self, request, queryset):
+        done = []
+        for disorder in queryset.filter(published__isnull=False).order_by("pk"):
+            workflow.unpublish(disorder, user=request.user)
+            self.log_change(request, disorder, "Unpublished")
+            done.append(disorder)
+        self.message_user(request, f"Unpublished {len(done)} {'entry' if len(done) == 1 else 'entries'}.")
 
 
 @admin.register(Classification)

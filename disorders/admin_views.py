@@ -407,7 +407,6 @@ class ReviewQueueView(StaffPageMixin, ListView):
             .filter(wanted)
             .annotate(**flags)
             .select_related("last_reviewed_by")
-            .defer("search_vector")
             .order_by(
                 F("is_in_review").desc(),
                 F("is_pending").desc(),

@@ -35,6 +35,8 @@ class UnitOfWork:
         self._publish = {}  # pk → comment of the publication asked for
         self._unpublish = {}  # pk → comment of the withdrawal asked for
         self._forced = set()
+        self._comments = {}  # pk or id() → a comment of the entry's own (an import names each entry's file)
+        self._publish_all = []  # (ids, comment, progress) published in bulk once every revision is recorded
         self.revisions = {}  # pk → the revision recorded (None when nothing had changed)
 
     def lock(self, disorders_or_ids, *, expected_version=None):
@@ -59,14 +61,26 @@ class UnitOfWork:
                 history.ensure_baseline(disorder)
         return locked
 
-    def changed(self, disorder, *, force=False):
+    def changed(self, disorder, *, force=False, comment=None):
         """Record a revision of ``disorder`` when the work ends (once all its rows are written).
 
-        ``force`` records one even if nothing differs from the last revision (a recovery).
+        ``force`` records one even if nothing differs from the last revision (a recovery);
+        ``comment`` replaces the work's comment for this entry.
         """
-        self._changed[disorder.pk or id(disorder)] = disorder
+        key = disorder.pk or id(disorder)
+        self._changed[key] = disorder
         if force:
-            self._forced.add(disorder.pk or id(disorder))
+            self._forced.add(key)
+        if comment is not None:
+            self._comments[key] = comment
+
+    def publish_all(self, disorder_ids, *, comment="", progress=None):
+        """Publish these entries in bulk once every revision is recorded (a trusted import's ``--publish``).
+
+        Only those whose published version is not their latest revision are published
+        (``publication.publish_many``), so unchanged entries cost nothing.
+        """
+        self._publish_all.append((list(disorder_ids), comment, progress))
 
     def publish(self, disorder, comment=""):
         """Publish ``disorder`` once its revision is recorded, so the publication points at that revision."""
@@ -89,7 +103,7 @@ class UnitOfWork:
             elif disorder.pk in self._unpublish:
                 _set_status(disorder, Disorder.Status.ARCHIVED)
             self.revisions[disorder.pk] = history.record_revision(
-                disorder, user=self.user, comment=self.comment, force=key in self._forced
+                disorder, user=self.user, comment=self._comments.get(key, self.comment), force=key in self._forced
             )
             if disorder.pk in self._publish:
                 from disorders import publication  # it builds reader documents from the models this module writes
@@ -101,6 +115,10 @@ class UnitOfWork:
                 publication.unpublish(disorder, user=self.user, comment=self._unpublish[disorder.pk] or self.comment)
             if progress is not None:
                 progress(number, len(self._changed))
+        for ids, comment, publish_progress in self._publish_all:
+            from disorders import publication
+
+            publication.publish_many(ids, user=self.user, comment=comment, progress=publish_progress)
 
 
 def _set_status(disorder, status):

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.db.models import F
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from disorders.models import Disorder, Section
+from disorders.models import PublishedEntry
 from encyclopedia.reader_pages import absolute_url
 
 
@@ -31,13 +31,11 @@ class UpdatesFeed(Feed):
         return settings.SITE_NAME
 
     def items(self):
-        first_sections = Section.objects.only("disorder_id", "kind", "body")
+        # Published versions: an editor's unpublished save changes nothing here, a publish of new content does.
         return (
-            Disorder.objects.published()
+            PublishedEntry.objects.listing()
             .filter(content_changed_at__isnull=False)
-            .only("title", "slug", "summary", "published_at", "content_changed_at")
-            .prefetch_related(Prefetch("sections", queryset=first_sections))
-            .order_by("-content_changed_at", "title")[: self.item_count]
+            .order_by(F("content_changed_at").desc(nulls_last=True), "title")[: self.item_count]
         )
 
     def item_title(self, disorder):

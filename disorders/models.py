@@ -190,8 +190,7 @@ class DisorderQuerySet(models.QuerySet):
         subdivisions = Subdivision.objects.select_related("linked_disorder").annotate(
             linked_disorder_visible=models.Exists(linkable.filter(pk=models.OuterRef("linked_disorder")))
         )
-        # The search vector can be large and no page shows it.
-        return self.defer("search_vector").prefetch_related(
+        return self.prefetch_related(
             "synonyms",
             models.Prefetch("subdivisions", queryset=subdivisions),
             models.Prefetch("sections", queryset=Section.objects.select_related("source")),
@@ -253,9 +252,6 @@ class Disorder(models.Model):
     classifications = models.ManyToManyField(Classification, blank=True, related_name="disorders")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Derived from the entry's names and text by disorders.search; never edited or versioned.
-    search_vector = SearchVectorField(null=True, editable=False)
-
     objects = DisorderQuerySet.as_manager()
 
     class Meta:
@@ -290,7 +286,6 @@ class Disorder(models.Model):
             ("revert_disorder", "Can revert entries to an earlier revision"),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="disorder_search_vector"),
             models.Index(fields=["status", "-content_changed_at"], name="disorder_status_changed"),
         ]
 

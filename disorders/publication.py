@@ -139,20 +139,22 @@ def publish(disorder, *, user, comment=""):
     return published[0] if published else None
 
 
-def publish_many(disorder_ids, *, user, comment="", progress=None):
+def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False):
     """Publish these entries in bulk: those whose published version is missing or not their latest revision.
 
     For imports and migrations: entries must already have a revision (an import records one per
     changed entry). Entries not yet marked published are marked (one revision each). Documents are
     built ``BATCH_SIZE`` at a time from prefetched rows and written with one statement per batch;
     returns the Publication rows recorded. Runs in one transaction; call it inside the writer's.
+    ``rebuild`` rebuilds published entries' documents even where the revision is unchanged (after a
+    change to the page's templates or to shared rows, such as an organization's address).
     """
     ids = sorted({int(pk) for pk in disorder_ids})
     recorded = []
     with transaction.atomic():
         latest = latest_revision_ids(ids)
         current = dict(PublishedEntry.objects.filter(pk__in=ids).values_list("pk", "revision_id"))
-        due = [pk for pk in ids if pk in latest and current.get(pk, -1) != latest[pk]]
+        due = [pk for pk in ids if pk in latest and (current.get(pk, -1) != latest[pk] or (rebuild and pk in current))]
         marked = Disorder.objects.filter(status=Disorder.Status.PUBLISHED, published_at__isnull=False)
         unmarked = Disorder.objects.filter(pk__in=due).exclude(pk__in=marked).select_for_update().order_by("pk")
         unmarked = list(unmarked)

@@ -1,23 +1,24 @@
 """Finding a published entry by any name it goes by, misspelled too, or by words in its text.
 
-Two derived structures, rebuilt for an entry by :func:`reindex` whenever ``entry_saved`` says
-the entry and all its rows were written (admin save, import, revert):
+Readers search published versions only (``disorders.publication`` writes these on publish):
 
-- ``Disorder.search_vector``: a weighted tsvector in the ``encyclopedia`` text-search
+- ``PublishedEntry.search_vector``: a weighted tsvector in the ``encyclopedia`` text-search
   configuration (English stemming over accent-free words): A title, B synonyms and
   subdivisions, C summary, D section bodies. GIN-indexed.
-- ``DisorderName``: one row per title, synonym and subdivision with its ``normalized``
-  form, lower(unaccent(name)), trigram-indexed for typos and autocomplete.
+- ``PublishedName``: one row per published title, synonym and subdivision with its
+  ``normalized`` form, lower(unaccent(name)), trigram-indexed for typos and autocomplete.
+- ``PublishedEntry.genes``, ``signs`` and ``codes``: GIN-indexed JSON keyed by gene id, sign id
+  and "SYSTEM:VALUE".
 
-Every entry is indexed whatever its status; the queries here ask
-``Disorder.objects.published()`` which of them readers may see, so publishing,
-unpublishing or a publication date passing needs no reindex.
+Staff and importers look up working copies: ``DisorderName`` holds their names, rebuilt by
+:func:`reindex` whenever ``entry_saved`` says an entry and all its rows were written (admin
+save, import, revert); :func:`entries_named` and :func:`entries_titled` read it.
 
 The ``encyclopedia`` configuration stems English words but keeps stop words, so "down" counts
 in "down syndrome".
 
 Ranking (:func:`search`): an entry carrying the query as a code first ("ORPHA:558", "558",
-"Q87.4", "OMIM 154700"; the shortest title first, see :func:`_best_codes`), then an exact
+"Q87.4", "OMIM 154700"; the shortest title first, see :func:`_code_score`), then an exact
 name (a title before a synonym or a subdivision), then a name the query starts (a title
 before another name, shorter names first), then full-text rank plus the score of the entry's
 best near name (see :func:`_name_score`). Misspellings are caught by names only; words of the text must be spelled
@@ -27,7 +28,6 @@ as the text spells them, give or take English stemming, case and accents.
 import re
 import unicodedata
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -50,12 +50,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Greatest, Length, Lower
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, GeneAssociation, Section, Sign
+from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, PublishedEntry, PublishedName, Sign
 from disorders.signals import entry_saved
 from encyclopedia.markup import plain_text
 
@@ -101,27 +102,13 @@ WITH names AS (
 INSERT INTO disorders_disordername (disorder_id, name, kind, normalized)
 SELECT disorder_id, name, kind, lower(unaccent(name)) FROM names
 """
-# One UPDATE for the vectors of all the given entries; string_agg orders rows as the entry page does.
-_VECTOR_SQL = """
-UPDATE disorders_disorder AS d SET search_vector =
-    setweight(to_tsvector('encyclopedia', d.title), 'A')
-    || setweight(to_tsvector('encyclopedia', concat_ws(' ',
-        (SELECT string_agg(name, ' ' ORDER BY position, id) FROM disorders_synonym WHERE disorder_id = d.id),
-        (SELECT string_agg(name, ' ' ORDER BY position, id) FROM disorders_subdivision WHERE disorder_id = d.id)
-    )), 'B')
-    || setweight(to_tsvector('encyclopedia', d.summary), 'C')
-    || setweight(to_tsvector('encyclopedia', coalesce(
-        (SELECT string_agg(body, ' ' ORDER BY position, id) FROM disorders_section WHERE disorder_id = d.id), ''
-    )), 'D')
-WHERE d.id = ANY(%(ids)s)
-"""
 
 
 def reindex(disorder_ids):
-    """Rebuild the names and the search vector of these entries (ids) from what is stored now.
+    """Rebuild the working copies' names of these entries (ids) from what is stored now (staff and importers).
 
-    Three statements whatever the number of entries. Runs in the caller's transaction, so an
-    entry and its index change together. Returns the number of entries whose vector was written.
+    Two statements whatever the number of entries. Runs in the caller's transaction, so an
+    entry and its names change together. Returns the number of names written.
     """
     ids = sorted({int(pk) for pk in disorder_ids})
     if not ids:
@@ -129,14 +116,18 @@ def reindex(disorder_ids):
     with connection.cursor() as cursor:
         cursor.execute(_DELETE_NAMES_SQL, {"ids": ids})
         cursor.execute(_INSERT_NAMES_SQL, {"ids": ids})
-        cursor.execute(_VECTOR_SQL, {"ids": ids})
         return cursor.rowcount
 
 
 def reindex_all(batch_size=1000):
-    """Rebuild the index of every entry (``manage.py rebuild_search_index``); returns how many were indexed."""
+    """Rebuild both indexes (``manage.py rebuild_search_index``): the working copies' names, then the reader side's
+    names and vectors from published documents. Returns how many published entries were indexed."""
+    from disorders.publication import refresh_all_reader_indexes
+
     ids = list(Disorder.objects.order_by("pk").values_list("pk", flat=True))
-    return sum(reindex(ids[start : start + batch_size]) for start in range(0, len(ids), batch_size))
+    for start in range(0, len(ids), batch_size):
+        reindex(ids[start : start + batch_size])
+    return refresh_all_reader_indexes(batch_size)
 
 
 @receiver(entry_saved, dispatch_uid="disorders.search.refresh")
@@ -197,13 +188,14 @@ def _starts_name(query):
 
 
 def _matching_names(query):
-    """Names equal to ``query``, starting with it or nearly spelling it, accents and case ignored (all use an index)."""
+    """Published names equal to ``query``, starting with it or nearly spelling it, accents and case ignored (all use
+    an index)."""
     normalized = _normalized(query)
     if len(query.split()) > 1:
         near = Q(normalized__trigram_strict_word_similar=normalized)  # %>>, above PHRASE_SIMILARITY
     else:
         near = Q(normalized__trigram_word_similar=normalized)  # %>, above NAME_SIMILARITY
-    return DisorderName.objects.filter(Q(normalized=normalized) | _starts_name(query) | near)
+    return PublishedName.objects.filter(Q(normalized=normalized) | _starts_name(query) | near)
 
 
 # "ORPHA:558", "OMIM 154700", "ICD-10 Q87.4", "MONDO:0007947": a system's name, then the code.
@@ -226,10 +218,14 @@ def code_system(name):
     return _SYSTEMS.get(name.casefold().replace("-", ""))
 
 
+def code_keys(system, value):
+    """How the published version stores a code ("ORPHA:558"), as written or uppercased (as terminologies print it)."""
+    return sorted({f"{system}:{value}", f"{system}:{value.upper()}"})
+
+
 def published_codes(system, value):
-    """Codes of published entries with this system and value (the value as written or uppercased, as stored)."""
-    values = {value, value.upper()}
-    return Code.objects.filter(system=system, value__in=values, disorder__in=Disorder.objects.published())
+    """Published entries carrying this code, as their published versions list it."""
+    return PublishedEntry.objects.filter(codes__has_any_keys=code_keys(system, value))
 
 
 def _query_code(query):
@@ -244,10 +240,10 @@ def _query_code(query):
 
 
 def _codes_matching(query):
-    """Codes (any entry's) the query names, for use inside a query on Disorder; None when it names no code."""
+    """The published versions' keys of the code the query names ("ORPHA:558"); None when it names no code."""
     if (code := _query_code(query)) is None:
         return None
-    return published_codes(*code)
+    return code_keys(*code)
 
 
 def entries_named(text):
@@ -292,15 +288,15 @@ def _best_names(query):
     """An entry's matching names, best first (use inside a query on Disorder)."""
     return (
         _matching_names(query)
-        .filter(disorder=OuterRef("pk"))
+        .filter(entry=OuterRef("pk"))
         .annotate(score=_name_score(_normalized(query), _starts_name(query)))
         .order_by("-score", _KIND_ORDER, "name")
     )
 
 
-def _gene_entries(query):
-    """Associations with the gene whose symbol is ``query`` (any case: "ptpn11"), for use inside a query on Disorder."""
-    return GeneAssociation.objects.filter(gene__symbol__iexact=query)
+def _gene_keys(query):
+    """The published versions' keys (gene ids) of the gene whose symbol is ``query`` (any case: "ptpn11"); one query."""
+    return [str(pk) for pk in Gene.objects.filter(symbol__iexact=query).values_list("pk", flat=True)]
 
 
 def _signs_named(query):
@@ -308,15 +304,25 @@ def _signs_named(query):
     return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
 
 
-def _sign_entries(query):
-    """The entries' signs named ``query`` with their ``score``: ``SIGN`` times how often the entry has the sign."""
+def _sign_keys(query):
+    """The published versions' keys (sign ids) of the signs named ``query``; one query."""
+    return [str(pk) for pk in _signs_named(query).values_list("pk", flat=True)]
+
+
+def _sign_score(keys):
+    """``SIGN`` times how often the entry has the best of these signs (its published ``signs``), else NULL.
+
+    Raw SQL: Django reads a digit key ("123") of a JSON path as an array index.
+    """
     weights = DisorderSign.Frequency.weight
-    score = Case(
-        *(When(frequency=frequency, then=Value(SIGN * weight)) for frequency, weight in weights.items()),
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
-    return DisorderSign.objects.filter(sign__in=_signs_named(query).values("pk")).annotate(score=score)
+    cases = " ".join("WHEN %s THEN %s" for _ in weights)
+    one = f"CASE disorders_publishedentry.signs ->> %s {cases} END"
+    params = []
+    for key in keys:
+        params.append(key)
+        for frequency, weight in weights.items():
+            params += [frequency.value, SIGN * weight]
+    return RawSQL(f"GREATEST({', '.join([one] * len(keys))})", params, output_field=FloatField())
 
 
 def related_pages(query):
@@ -330,22 +336,22 @@ def related_pages(query):
     return [{"kind": kind, "key": key, "name": name} for kind, key, name in rows.order_by("kind", "name")]
 
 
-def _best_codes(codes):
-    """An entry's ``codes`` with their ``score`` and ``label`` (use inside a query on Disorder).
-
-    Entries carrying the code rank by title length, not by mapping relation: Orphanet maps a code to
+def _code_score(keys):
+    """Entries carrying the code rank by title length, not by mapping relation: Orphanet maps a code to
     the disorder's types as "exact" and to the disorder as "narrower" (OMIM 154700, Marfan syndrome,
     is exact for "Marfan syndrome type 1"), and ICD-10 Q87.4 is exact for five entries; the shortest
     title is the disorder the code is named after ("Marfan syndrome") before its types.
     """
-    return (
-        codes.filter(disorder=OuterRef("pk"))
-        .annotate(
-            score=Value(CODE) - Length("disorder__title") * Value(CODE_TITLE_LENGTH),
-            label=Concat("system", Value(":"), "value"),
-        )
-        .order_by("-score", "pk")
+    return Case(
+        When(codes__has_any_keys=keys, then=Value(CODE) - Length("title") * Value(CODE_TITLE_LENGTH)),
+        default=None,
+        output_field=FloatField(),
     )
+
+
+def _code_label(keys):
+    """The code as the entry stores it ("ORPHA:558"), for the results page."""
+    return Case(*(When(codes__has_key=key, then=Value(key)) for key in keys), default=None, output_field=TextField())
 
 
 def search(query):
@@ -362,29 +368,34 @@ def search(query):
     for what the results page shows. A page costs two queries: the count and the rows.
     """
     tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
+    gene_keys, sign_keys, code_keys_ = _gene_keys(query), _sign_keys(query), _codes_matching(query)
     # Each index answers its own part; a UNION of ids lets each be used (an OR would scan every entry).
     candidates = (
-        Disorder.objects.filter(search_vector=tsquery)
+        PublishedEntry.objects.filter(search_vector=tsquery)
         .order_by()
         .values("pk")
-        .union(_matching_names(query).order_by().values("disorder"))
-    )
-    candidates = candidates.union(
-        _gene_entries(query).order_by().values("disorder"), _sign_entries(query).order_by().values("disorder")
+        .union(_matching_names(query).order_by().values("entry"))
     )
     # GREATEST ignores NULLs: the best of an entry's name, gene and sign scores.
-    score = Greatest(
-        Subquery(_best_names(query).values("score")[:1]),
-        Subquery(_gene_entries(query).filter(disorder=OuterRef("pk")).annotate(score=Value(GENE)).values("score")[:1]),
-        Subquery(_sign_entries(query).filter(disorder=OuterRef("pk")).order_by("-score").values("score")[:1]),
-    )
-    if (codes := _codes_matching(query)) is not None:
-        candidates = candidates.union(codes.order_by().values("disorder"))
-        score = Coalesce(Subquery(_best_codes(codes).values("score")[:1]), score)
+    scores = [Subquery(_best_names(query).values("score")[:1])]
+    if gene_keys:
+        having_gene = PublishedEntry.objects.filter(genes__has_any_keys=gene_keys)
+        candidates = candidates.union(having_gene.order_by().values("pk"))
+        scores.append(
+            Case(When(genes__has_any_keys=gene_keys, then=Value(GENE)), default=None, output_field=FloatField())
+        )
+    if sign_keys:
+        having_sign = PublishedEntry.objects.filter(signs__has_any_keys=sign_keys)
+        candidates = candidates.union(having_sign.order_by().values("pk"))
+        scores.append(_sign_score(sign_keys))
+    score = Greatest(*scores) if len(scores) > 1 else scores[0]
+    if code_keys_ is not None:
+        having_code = PublishedEntry.objects.filter(codes__has_any_keys=code_keys_)
+        candidates = candidates.union(having_code.order_by().values("pk"))
+        score = Coalesce(_code_score(code_keys_), score)
     return (
-        Disorder.objects.published()
-        .filter(pk__in=candidates)
-        .only("title", "slug", "summary")
+        PublishedEntry.objects.filter(pk__in=candidates)
+        .only("title", "slug", "summary", "description")
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=Value(32))
             + Coalesce(score, Value(0.0))
@@ -407,21 +418,9 @@ def describe_matches(results, query):
     if not results:
         return results
     best_names = _best_names(query)
-    bodies = (
-        Section.objects.filter(disorder=OuterRef("pk"))
-        .order_by()
-        .values("disorder")
-        .annotate(text=StringAgg("body", "\n\n", order_by=("position", "id")))
-        .values("text")
-    )
-    document = Concat(
-        F("summary"),
-        Value("\n\n"),
-        Coalesce(Subquery(bodies), Value(""), output_field=TextField()),
-        output_field=TextField(),
-    )
+    document = Concat(F("summary"), Value("\n\n"), F("body"), output_field=TextField())
     details = (
-        Disorder.objects.filter(pk__in=[result.pk for result in results])
+        PublishedEntry.objects.filter(pk__in=[result.pk for result in results])
         .annotate(
             matched_name=Subquery(best_names.values("name")[:1]),
             matched_kind=Subquery(best_names.values("kind")[:1]),
@@ -441,7 +440,7 @@ def describe_matches(results, query):
         .values("pk", "matched_name", "matched_kind", "headline")
     )
     if (codes := _codes_matching(query)) is not None:
-        details = details.annotate(matched_code=Subquery(_best_codes(codes).values("label")[:1])).values(
+        details = details.annotate(matched_code=_code_label(codes)).values(
             "pk", "matched_name", "matched_kind", "headline", "matched_code"
         )
     by_pk = {row["pk"]: row for row in details}
@@ -481,8 +480,7 @@ def suggest(query, limit=SUGGEST_LIMIT):
         return []
     normalized = _normalized(query)
     candidates = (
-        DisorderName.objects.of_published()
-        .filter(
+        PublishedName.objects.filter(
             Q(normalized__startswith=normalized)
             | Q(normalized__contains=Concat(Value(" "), normalized))
             | Q(normalized__trigram_word_similar=normalized)
@@ -496,22 +494,22 @@ def suggest(query, limit=SUGGEST_LIMIT):
                 output_field=FloatField(),
             )
         )
-        .select_related("disorder")
-        .only("name", "kind", "disorder__title", "disorder__slug")
+        .select_related("entry")
+        .only("name", "kind", "entry__title", "entry__slug")
         .order_by("-score", _KIND_ORDER, Length("name"), "name")
     )
     # Several names of one entry may match; keep each entry's best. Extra rows cover those duplicates.
     results, seen = [], set()
     for name in candidates[: limit * 4]:
-        if name.disorder_id in seen:
+        if name.entry_id in seen:
             continue
-        seen.add(name.disorder_id)
+        seen.add(name.entry_id)
         results.append(
             {
-                "title": name.disorder.title,
+                "title": name.entry.title,
                 "name": name.name,
                 "kind": name.kind,
-                "url": name.disorder.get_absolute_url(),
+                "url": name.entry.get_absolute_url(),
             }
         )
         if len(results) == limit:
@@ -523,8 +521,7 @@ def did_you_mean(query, limit=3):
     """Names of published entries spelled most like ``query`` (trigram similarity), for a search that found nothing."""
     normalized = _normalized(query)
     names = (
-        DisorderName.objects.of_published()
-        .filter(normalized__trigram_similar=normalized)
+        PublishedName.objects.filter(normalized__trigram_similar=normalized)
         .annotate(similarity=TrigramSimilarity("normalized", normalized))
         .order_by("-similarity", _KIND_ORDER, "name")
         .values_list("name", flat=True)

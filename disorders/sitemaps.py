@@ -1,11 +1,11 @@
-from disorders.models import Classification, Disorder, DisorderSign, Gene, GeneAssociation, Sign
+from disorders.models import Classification, Gene, PublishedEntry, Sign
 from disorders.views import in_published_entries
 from encyclopedia.sitemaps import SiteURLSitemap
 
 
 class DisorderSitemap(SiteURLSitemap):
     def items(self):
-        return Disorder.objects.published().only("slug", "published_at", "content_changed_at").order_by("title", "pk")
+        return PublishedEntry.objects.only("slug", "published_at", "content_changed_at").order_by("title", "pk")
 
     def lastmod(self, disorder):
         # When the content last really changed: what a crawler needs to decide whether to fetch again.
@@ -19,9 +19,9 @@ class ClassificationSitemap(SiteURLSitemap):
 
 class GeneSitemap(SiteURLSitemap):
     def items(self):
-        return in_published_entries(Gene, GeneAssociation).only("symbol").order_by("symbol")
+        return in_published_entries(Gene).only("symbol").order_by("symbol")
 
 
 class SignSitemap(SiteURLSitemap):
     def items(self):
-        return in_published_entries(Sign, DisorderSign).only("hpo_id").order_by("hpo_id")
+        return in_published_entries(Sign).only("hpo_id").order_by("hpo_id")

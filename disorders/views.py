@@ -1,10 +1,12 @@
 import re
 import string
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length, Lower, Mod, RowNumber, TruncDate, Upper
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,22 +14,22 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, publication, search
-from disorders.export import carries_nord_text, entry_as_dict, export_queryset
+from disorders.export import carries_nord_text
 from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     HPO_ID_FORMAT,
     OTHER_INITIAL,
+    PLAIN_ASSOCIATIONS,
     Classification,
     Code,
     Disclaimer,
     Disorder,
-    DisorderName,
     DisorderSign,
     EntryRevision,
-    PublishedEntry,
     Gene,
-    GeneAssociation,
+    PublishedEntry,
+    PublishedName,
     RetiredCode,
     Sign,
 )
@@ -177,6 +179,9 @@ def structured_data(disorder, description):
         "lastReviewed": disorder.last_reviewed_on,
     }
     page.update({key: value.isoformat() for key, value in dates.items() if value})
+    credit = review_credit(disorder)
+    if credit and credit["by"]:
+        page["reviewedBy"] = {"@type": "Person", "name": credit["by"]}
     return page
 
 
@@ -312,7 +317,7 @@ class ClassificationDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListV
 
     def get_queryset(self):
         # A node holds at most some 700 entries: sorting them here is one cheap query.
-        entries = self.node.disorders.published().only("title", "slug")
+        entries = PublishedEntry.objects.with_classification([self.node.pk]).only("title", "slug")
         return sorted(entries, key=lambda disorder: reading_order(disorder.title))
 
     def get_context_data(self, **kwargs):
@@ -346,6 +351,17 @@ def disorder_json(request, slug):
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
+@dataclass
+class PublishedCode:
+    """A published entry carrying a code, and how it maps to it (as its published version says)."""
+
+    disorder: PublishedEntry
+    relation: str
+
+    def get_relation_display(self):
+        return Code.Relation(self.relation).label
+
+
 # A retired code may be replaced by a code that was itself retired; a few hops cover every real chain.
 MAX_REPLACEMENTS = 5
 
@@ -369,9 +385,11 @@ def code_redirect(request, system, value):
     while True:
         # Codes are stored as their terminology prints them (uppercase letters); accept a reader's lowercase.
         values = {value, value.upper()}
-        codes = list(
-            search.published_codes(system, value).select_related("disorder").order_by("disorder__title", "disorder__pk")
-        )
+        keys = search.code_keys(system, value)
+        entries = search.published_codes(system, value).only("title", "slug", "codes").order_by("title", "pk")
+        codes = [
+            PublishedCode(entry, next(entry.codes[key] for key in keys if key in entry.codes)) for entry in entries
+        ]
         if codes:
             break
         retired = RetiredCode.objects.filter(system=system, value__in=values).exclude(replaced_by="").first()
@@ -387,7 +405,7 @@ def code_redirect(request, system, value):
         value = retired.replaced_by
         replaced.append(value)
     exact = [code for code in codes if code.relation == Code.Relation.EXACT]
-    candidates = list({code.disorder_id: code for code in exact or codes}.values())
+    candidates = exact or codes
     if len(candidates) + len(nodes) == 1:
         return redirect(candidates[0].disorder if candidates else nodes[0])
     context = {
@@ -460,8 +478,8 @@ INITIALS = [*string.ascii_uppercase, OTHER_INITIAL]
 
 
 def index_names():
-    """Names the A-Z index lists: titles and synonyms of published entries."""
-    return DisorderName.objects.of_published().exclude(kind=DisorderName.Kind.SUBDIVISION)
+    """Names the A-Z index lists: titles and synonyms of published entries, as published."""
+    return PublishedName.objects.exclude(kind=PublishedName.Kind.SUBDIVISION)
 
 
 def az_bar(current=None, used=None):
@@ -484,8 +502,8 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        names = index_names().starting_with(self.letter).select_related("disorder")
-        return names.only("name", "kind", "normalized", "disorder__title", "disorder__slug")
+        names = index_names().starting_with(self.letter).select_related("entry")
+        return names.only("name", "kind", "normalized", "entry__title", "entry__slug")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -539,14 +557,16 @@ class HomeView(ReaderCacheMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = Disorder.objects.published()
+        published = PublishedEntry.objects.all()
         last_change_imported = content_changes_by_import().filter(
             disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
         )
         entries = published.exclude(Exists(last_change_imported))
         entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
         imports = (
-            content_changes_by_import().filter(disorder__in=published).annotate(day=TruncDate("content_changed_at"))
+            content_changes_by_import()
+            .filter(disorder__in=published.values("pk"))
+            .annotate(day=TruncDate("content_changed_at"))
         )
         imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
         context.update(
@@ -566,11 +586,28 @@ class DisclaimersView(ReaderCacheMixin, ListView):
     context_object_name = "disclaimers"
 
 
-def in_published_entries(model, link):
-    """``model`` rows (genes, signs) that some published entry links to through ``link``: the ones readers see."""
-    links = link.objects.filter(disorder__in=Disorder.objects.published())
-    field = {Gene: "gene", Sign: "sign"}[model]
-    return model.objects.filter(Exists(links.filter(**{field: OuterRef("pk")})))
+def in_published_entries(model):
+    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see."""
+    column = {Gene: "genes", Sign: "signs"}[model]
+    keys = f"SELECT DISTINCT jsonb_object_keys({column})::int FROM disorders_publishedentry"
+    return model.objects.filter(pk__in=RawSQL(keys, []))
+
+
+@dataclass
+class EntryLink:
+    """A published entry as a gene's or a sign's page lists it, with how it is linked."""
+
+    disorder: PublishedEntry
+    frequency: str = ""
+    associations: tuple = ()
+    sign: Sign | None = None
+
+    @property
+    def plain_association(self):
+        return "; ".join(PLAIN_ASSOCIATIONS.get(association, association) for association in self.associations)
+
+    def get_frequency_display(self):
+        return DisorderSign.Frequency(self.frequency).label
 
 
 class GeneDetailView(ReaderCacheMixin, DetailView):
@@ -581,15 +618,14 @@ class GeneDetailView(ReaderCacheMixin, DetailView):
     slug_url_kwarg = "symbol"
 
     def get_queryset(self):
-        return in_published_entries(Gene, GeneAssociation)
+        return in_published_entries(Gene)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        associations = self.object.associations.filter(disorder__in=Disorder.objects.published())
-        associations = associations.select_related("disorder").only(
-            "association", "gene", "disorder__title", "disorder__slug"
-        )
-        context["associations"] = sorted(associations, key=lambda link: reading_order(link.disorder.title))
+        key = str(self.object.pk)
+        entries = PublishedEntry.objects.with_gene(self.object).only("title", "slug", "genes")
+        links = [EntryLink(entry, associations=tuple(entry.genes[key])) for entry in entries]
+        context["associations"] = sorted(links, key=lambda link: reading_order(link.disorder.title))
         return context
 
 
@@ -601,17 +637,18 @@ class SignDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
     paginate_by = 100
 
     def get(self, request, *args, **kwargs):
-        self.sign = get_object_or_404(in_published_entries(Sign, DisorderSign), hpo_id=kwargs["hpo_id"])
+        self.sign = get_object_or_404(in_published_entries(Sign), hpo_id=kwargs["hpo_id"])
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        # DisorderSign's own order puts the most frequent first; then entries by title.
-        frequency_first = DisorderSign._meta.ordering[0]
-        disorder_signs = self.sign.disorder_signs.filter(disorder__in=Disorder.objects.published())
-        disorder_signs = disorder_signs.select_related("disorder").only(
-            "frequency", "sign", "disorder__title", "disorder__slug"
+        # The most frequent first (the frequencies' own order), then entries by title.
+        key = str(self.sign.pk)
+        entries = PublishedEntry.objects.with_sign(self.sign).only("title", "slug", "signs")
+        links = [EntryLink(entry, frequency=entry.signs[key]) for entry in entries]
+        frequencies = list(DisorderSign.Frequency)
+        return sorted(
+            links, key=lambda link: (frequencies.index(link.frequency), link.disorder.title.lower(), link.disorder.pk)
         )
-        return disorder_signs.order_by(frequency_first, Lower("disorder__title"), "disorder__pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -621,7 +658,7 @@ class SignDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
 
 def signs_in_use():
     """Signs some published entry has: the signs index, find by signs and its suggestions offer these only."""
-    return in_published_entries(Sign, DisorderSign)
+    return in_published_entries(Sign)
 
 
 class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
@@ -643,8 +680,11 @@ class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             signs = signs.exclude(name__iregex=r"^[a-z]")
         else:
             signs = signs.filter(name__istartswith=self.letter)
-        published = Q(disorder_signs__disorder__in=Disorder.objects.published())
-        return signs.annotate(entry_count=Count("disorder_signs", filter=published)).order_by(Lower("name"), "pk")
+        # Counted by the published versions' GIN-indexed ``signs`` keys, for the page's signs only.
+        entry_count = RawSQL(
+            "SELECT count(*) FROM disorders_publishedentry p WHERE p.signs ? disorders_sign.id::text", []
+        )
+        return signs.annotate(entry_count=entry_count).order_by(Lower("name"), "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -692,21 +732,21 @@ def rank_by_signs(signs):
     """
     weights = DisorderSign.Frequency.weight
     order = {sign.pk: place for place, sign in enumerate(signs)}  # matches listed in the order chosen
-    rows = DisorderSign.objects.filter(sign__in=signs, disorder__in=Disorder.objects.published())
-    rows = rows.select_related("disorder").only("frequency", "sign", "disorder__title", "disorder__slug")
-    matches = {}
-    by_pk = {sign.pk: sign for sign in signs}
-    for row in rows:
-        row.sign = by_pk[row.sign_id]  # already fetched: no query per row
-        matches.setdefault(row.disorder_id, []).append(row)
-    ranked = [
-        {
-            "disorder": found[0].disorder,
-            "score": sum(weights[DisorderSign.Frequency(row.frequency)] for row in found),
-            "matches": sorted(found, key=lambda row: order[row.sign_id]),
-        }
-        for found in matches.values()
-    ]
+    entries = PublishedEntry.objects.filter(signs__has_any_keys=[str(sign.pk) for sign in signs])
+    ranked = []
+    for entry in entries.only("title", "slug", "signs"):
+        found = [
+            EntryLink(entry, frequency=entry.signs[str(sign.pk)], sign=sign)
+            for sign in signs
+            if str(sign.pk) in entry.signs
+        ]
+        ranked.append(
+            {
+                "disorder": entry,
+                "score": sum(weights[DisorderSign.Frequency(link.frequency)] for link in found),
+                "matches": sorted(found, key=lambda link: order[link.sign.pk]),
+            }
+        )
     ranked = [result for result in ranked if result["score"] > 0]
     ranked.sort(key=lambda result: (-result["score"], -len(result["matches"]), reading_order(result["disorder"].title)))
     return ranked[:FIND_RESULTS]

@@ -10,7 +10,8 @@ import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -41,8 +42,8 @@ class OrganizationQuerySet(models.QuerySet):
         An organization no entry lists helps no reader of ours and may be a leftover or a demo placeholder.
         Entries decide what is published (``disorders``); this app only follows their links back.
         """
-        links = self.model._meta.get_field("disorder_links").related_model.objects.of_published()
-        return self.filter(Exists(links.filter(organization=OuterRef("pk"))))
+        listed = "SELECT DISTINCT unnest(organization_ids) FROM disorders_publishedentry"
+        return self.filter(pk__in=RawSQL(listed, []))
 
 
 class Organization(models.Model):

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.views.generic import DetailView, ListView
 
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin
@@ -38,8 +39,8 @@ class OrganizationDetailView(ReaderCacheMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Entries list organizations through their own links (disorders.DisorderResource); we only follow them back.
-        links = self.object.disorder_links.of_published().select_related("disorder").order_by("disorder__title")
-        links = links.only("organization", "disorder__title", "disorder__slug")
-        context["disorders"] = [link.disorder for link in links]
+        # Entries list organizations (their published versions name them); we only follow them back.
+        published = apps.get_model("disorders", "PublishedEntry").objects
+        entries = published.filter(organization_ids__contains=[self.object.pk]).only("title", "slug")
+        context["disorders"] = entries.order_by("title", "pk")
         return context

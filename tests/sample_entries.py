@@ -2,7 +2,7 @@
 
 import datetime
 
-from disorders.models import Disorder, DisorderSource, Section, Source
+from disorders.models import DisorderSource, Section, Source
 from resources.models import Phone
 from tests.factories import make_disorder, make_organization, republish
 

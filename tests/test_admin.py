@@ -175,7 +175,10 @@ def test_entry_list_has_no_bulk_edits_that_would_skip_the_version_check(client, 
     reviewer = make_staff(django_user_model, "reviewer", "Reviewers")
     client.force_login(reviewer)
     action_form = client.get(admin_url(Disorder, "changelist")).context["action_form"]
-    assert [value for value, _ in action_form.fields["action"].choices if value] == ["mark_reviewed"]
+    assert [value for value, _ in action_form.fields["action"].choices if value] == [
+        "mark_reviewed",
+        "unpublish_selected",
+    ]
 
 
 @pytest.mark.parametrize("role", ["Editors", "Reviewers"])

@@ -39,6 +39,7 @@ PAGES = {
     "history": everyone("ok"),
     "revision": everyone("ok"),
     "compare": everyone("ok"),
+    "preview": everyone("ok"),
     "recent changes": everyone("ok"),
     "review queue": everyone("ok"),
     "deleted entries": everyone("ok"),
@@ -52,10 +53,12 @@ ACTIONS = {
     "edit a draft": everyone("ok", Auditors="forbidden"),
     "edit a published entry with a summary": everyone("ok", Auditors="forbidden"),
     "submit for review": everyone("ok", Auditors="forbidden"),
+    # An editor's crafted "_publish" (or any reviewer's button) is refused: nothing is saved or published.
     "approve and publish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "approve with a go-live time": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "request changes": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "unpublish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "unpublish action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
     "set next review due": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "save and mark reviewed": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "mark reviewed action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
@@ -115,6 +118,7 @@ def page_url(name, disorder):
         "history": reverse("admin:disorders_disorder_history", args=[disorder.pk]),
         "revision": reverse("admin:disorders_disorder_revision", args=[disorder.pk, first_revision(disorder)]),
         "compare": reverse("admin:disorders_disorder_compare", args=[disorder.pk]),
+        "preview": reverse("admin:disorders_disorder_preview", args=[disorder.pk]),
         "revert confirmation": reverse("admin:disorders_disorder_revert", args=[disorder.pk, first_revision(disorder)]),
         "delete confirmation": reverse("admin:disorders_disorder_delete", args=[disorder.pk]),
     }
@@ -233,6 +237,20 @@ def unpublish(client, disorder):
     return post_form(client, disorder, changes, lambda d: not PublishedEntry.objects.filter(pk=d.pk).exists())
 
 
+def unpublish_action(client, disorder):
+    changelist = reverse("admin:disorders_disorder_changelist")
+    response = client.post(changelist, {"action": "unpublish_selected", "_selected_action": [disorder.pk]})
+    denied = outcome_of_response(response)
+    if denied:
+        return denied
+    if not PublishedEntry.objects.filter(pk=disorder.pk).exists():
+        return "ok"
+    action_form = client.get(changelist).context["action_form"]
+    offered = [value for value, _ in action_form.fields["action"].choices] if action_form else []
+    assert "unpublish_selected" not in offered
+    return "hidden"
+
+
 def set_next_review(client, disorder):
     due = datetime.date(2031, 5, 1)
     changes = {"next_review_due": due.isoformat(), "edit_summary": "Plan the review"}
@@ -285,6 +303,7 @@ PERFORM = {
     "approve with a go-live time": approve_with_go_live,
     "request changes": request_changes,
     "unpublish": unpublish,
+    "unpublish action": unpublish_action,
     "set next review due": set_next_review,
     "save and mark reviewed": save_and_mark_reviewed,
     "mark reviewed action": mark_reviewed_action,

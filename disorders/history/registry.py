@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from disorders.history.snapshots import RowReader
 
 # Bookkeeping and derived columns: not stored in versions (they are not what an editor wrote).
-UNVERSIONED_FIELDS = ("search_vector", "version", "updated_at")
+UNVERSIONED_FIELDS = ("version", "updated_at")
 # What readers see of the Disorder row; a change here or in any owned row moves "Last updated". Revert restores these.
 CONTENT_FIELDS = ("title", "slug", "summary", "prevalence", "age_of_onset", "inheritance", "classifications")
 # Stored so that a revision records when content last changed (the public page lists those years); never compared.

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 
 from disorders import editing, history
@@ -703,20 +702,25 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     result = ImportResult()
     if not abstracts:
         return result
-    user = user or history.system_user()
-    with transaction.atomic():
+    written = []
+    # One unit of work for the run (one transaction): each entry found is locked as an editor's save locks it,
+    # and gets one revision (which moves the dates and version, and tells derived data such as the search
+    # index) once all its rows are written.
+    with editing.entry_changes(user=user or history.system_user()) as work:
         nord = _nord_source(abstracts)
         for abstract in abstracts:
-            # One unit of work per entry, as an editor's save: locked, one revision (which moves the dates and
-            # version, and tells derived data such as the search index) once all the entry's rows are written.
-            disorder = _find_disorder(abstract, nord) or Disorder(title=abstract.title)
-            comment = import_comment(Path(abstract.origin).name or abstract.title)
-            with editing.entry_change(disorder, user=user, comment=comment) as work:
-                action = _save_abstract(
-                    work.locked or disorder, abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
-                )
-                work.record = action != "unchanged"
+            found = _find_disorder(abstract, nord)
+            disorder = work.lock([found])[found.pk] if found else Disorder(title=abstract.title)
+            action = _save_abstract(
+                disorder, abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
+            )
+            if action != "unchanged":
+                work.changed(disorder, comment=import_comment(Path(abstract.origin).name or abstract.title))
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
+            written.append(disorder.pk)
+        if publish:
+            # A trusted bulk source: what the run wrote goes to readers (without it, changes wait for review).
+            work.publish_all(written, comment="Published by the NORD import")
     return result
 
 

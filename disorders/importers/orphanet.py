@@ -882,6 +882,8 @@ def save_orphanet(
         else:
             for disorder in changed:
                 work.changed(disorder)
+            if publish:
+                loader.publish()
     return result
 
 
@@ -1580,3 +1582,14 @@ class _Loader:
         """Told by the unit of work as it records the run's revisions (one per changed entry)."""
         if number % _PROGRESS_EVERY == 0:
             self.progress(f"Recording revisions: {number}/{total}")
+
+    def publish(self):
+        """Publish the run's entries in bulk (a trusted source) once their revisions are recorded: those whose
+        published version is not their latest revision. Archived entries stay unpublished."""
+        ids = [
+            pk
+            for pk, entry in self.entries.items()
+            if entry.in_run and entry.disorder.status != Disorder.Status.ARCHIVED
+        ]
+        self.progress(f"Publishing {len(ids)} entries")
+        self.work.publish_all(ids, comment="Published by the Orphanet import", progress=self.progress)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disorders", "0014_publish_published_entries"),
+        ("disorders", "0015_search_reads_published_versions"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
