@@ -883,7 +883,7 @@ def save_orphanet(
             for disorder in changed:
                 work.changed(disorder)
             if publish:
-                loader.publish()
+                loader.publish_run()
     return result
 
 
@@ -1583,7 +1583,7 @@ class _Loader:
         if number % _PROGRESS_EVERY == 0:
             self.progress(f"Recording revisions: {number}/{total}")
 
-    def publish(self):
+    def publish_run(self):
         """Publish the run's entries in bulk (a trusted source) once their revisions are recorded: those whose
         published version is not their latest revision. Archived entries stay unpublished."""
         ids = [
