@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from disorders.importers.nord import NORD_SLUG, SECTION_KINDS, structure_address
-from disorders.models import Classification, Disclaimer, Disorder, Section
+from disorders.models import Classification, Disclaimer, Disorder, PublishedEntry, Section
 from encyclopedia.links import email_address, web_address
 from encyclopedia.markup import paragraphs, plain_text
 from encyclopedia.reader_pages import absolute_url
@@ -34,6 +34,21 @@ def export_queryset():
     """Published entries with every related row the export reads prefetched, in title order."""
     published = Disorder.objects.published()
     return published.with_entry_content(linkable=published).order_by("title", "pk")
+
+
+# What a published document holds for the reader page only; the rest is ``Exporter.as_dict``'s shape.
+PAGE_KEYS = ("description", "structured_data", "html")
+
+
+def export_document(document):
+    """A published document as ``/disorders/<slug>.json`` and ``export_entries`` give it: ``as_dict``'s keys."""
+    return {key: value for key, value in document.items() if key not in PAGE_KEYS}
+
+
+def published_documents():
+    """``(slug, JSON export)`` of every published version, in title order, read ``CHUNK_SIZE`` at a time."""
+    entries = PublishedEntry.objects.only("slug", "document").order_by("title", "pk")
+    return ((entry.slug, export_document(entry.document)) for entry in entries.iterator(chunk_size=CHUNK_SIZE))
 
 
 def carries_nord_text(attributions):
@@ -292,14 +307,19 @@ def iter_entries(queryset=None):
     return (queryset if queryset is not None else export_queryset()).iterator(chunk_size=CHUNK_SIZE)
 
 
-def json_array_chunks(entries, exporter=None):
-    """One JSON array of :func:`entry_as_dict` objects, as strings to write one after another."""
-    exporter = exporter or Exporter()
+def json_array_chunks(entries=None, exporter=None):
+    """One JSON array, as strings to write one after another: the published documents (by default), or
+    :func:`entry_as_dict` of the given entries."""
+    if entries is None:
+        dicts = (document for _, document in published_documents())
+    else:
+        exporter = exporter or Exporter()
+        dicts = (exporter.as_dict(disorder) for disorder in entries)
     opened = False
-    for disorder in entries:
+    for data in dicts:
         yield ",\n" if opened else "[\n"
         opened = True
-        yield json.dumps(exporter.as_dict(disorder), ensure_ascii=False, indent=2)
+        yield json.dumps(data, ensure_ascii=False, indent=2)
     yield "\n]\n" if opened else "[]\n"
 
 
@@ -309,8 +329,15 @@ def export_to_directory(directory, output_format, entries=None):
         raise ValueError(f"Unknown export format {output_format!r}; choose one of {', '.join(FORMATS)}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    exporter = Exporter()
     written = []
+    if output_format == "json" and entries is None:
+        # What readers see: the published versions' documents.
+        for slug, document in published_documents():
+            path = directory / f"{slug}.json"
+            path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            written.append(path)
+        return written
+    exporter = Exporter()
     for disorder in entries if entries is not None else iter_entries():
         if output_format == "json":
             text = json.dumps(exporter.as_dict(disorder), ensure_ascii=False, indent=2) + "\n"

@@ -1142,10 +1142,6 @@ class Publication(models.Model):
             models.CheckConstraint(
                 condition=Q(action__in=["published", "unpublished"]), name="publication_action_known"
             ),
-            # A publication says what it published; an unpublication has nothing to point at.
-            models.CheckConstraint(
-                condition=Q(action="unpublished") | Q(revision__isnull=False), name="publication_names_revision"
-            ),
         ]
         indexes = [models.Index(fields=["disorder", "-created_at"], name="publication_history")]
 

@@ -62,15 +62,6 @@ def build_document(disorder, exporter=None):
     return document
 
 
-# What the document holds for the reader page only; the rest is the JSON export's shape.
-PAGE_KEYS = ("description", "structured_data", "html")
-
-
-def export_document(document):
-    """The document as ``/disorders/<slug>.json`` and ``export_entries`` give it: ``Exporter.as_dict``'s keys."""
-    return {key: value for key, value in document.items() if key not in PAGE_KEYS}
-
-
 def source_disclaimers(document):
     """The document's sources that carry disclaimers of their own, for the page's disclaimers section."""
     return [source for source in document["sources"] if source["disclaimers"]]
@@ -142,8 +133,9 @@ def publish(disorder, *, user, comment=""):
 def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False):
     """Publish these entries in bulk: those whose published version is missing or not their latest revision.
 
-    For imports and migrations: entries must already have a revision (an import records one per
-    changed entry). Entries not yet marked published are marked (one revision each). Documents are
+    For imports and migrations (an import records one revision per changed entry). Entries not yet
+    marked published are marked (one revision each); an entry with no revision at all is published
+    as it stands, its publication pointing at no revision. Documents are
     built ``BATCH_SIZE`` at a time from prefetched rows and written with one statement per batch;
     returns the Publication rows recorded. Runs in one transaction; call it inside the writer's.
     ``rebuild`` rebuilds published entries' documents even where the revision is unchanged (after a
@@ -154,7 +146,8 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
     with transaction.atomic():
         latest = latest_revision_ids(ids)
         current = dict(PublishedEntry.objects.filter(pk__in=ids).values_list("pk", "revision_id"))
-        due = [pk for pk in ids if pk in latest and (current.get(pk, -1) != latest[pk] or (rebuild and pk in current))]
+        # An entry without revisions (made by a script, or before history was kept) is published as it stands.
+        due = [pk for pk in ids if pk not in current or current[pk] != latest.get(pk) or rebuild]
         marked = Disorder.objects.filter(status=Disorder.Status.PUBLISHED, published_at__isnull=False)
         unmarked = Disorder.objects.filter(pk__in=due).exclude(pk__in=marked).select_for_update().order_by("pk")
         unmarked = list(unmarked)
@@ -170,12 +163,13 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
             disorders = list(entry_queryset().filter(pk__in=batch).order_by("pk"))
             for disorder in disorders:
                 document = build_document(disorder, exporter)
-                rows.append(_published_row(disorder, document, latest[disorder.pk], now, disorder.published_at or now))
+                revision_id = latest.get(disorder.pk)
+                rows.append(_published_row(disorder, document, revision_id, now, disorder.published_at or now))
                 publications.append(
                     Publication(
                         disorder_id=disorder.pk,
                         action=Publication.Action.PUBLISHED,
-                        revision_id=latest[disorder.pk],
+                        revision_id=revision_id,
                         user=user,
                         comment=comment,
                         created_at=now,

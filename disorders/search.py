@@ -294,35 +294,44 @@ def _best_names(query):
     )
 
 
-def _gene_keys(query):
-    """The published versions' keys (gene ids) of the gene whose symbol is ``query`` (any case: "ptpn11"); one query."""
-    return [str(pk) for pk in Gene.objects.filter(symbol__iexact=query).values_list("pk", flat=True)]
+# Raw SQL on the outer PublishedEntry row: its JSON keys are ids as text, which Django would read as array indexes.
+_GENE_IDS = "ARRAY(SELECT id::text FROM disorders_gene WHERE upper(symbol) = upper(%s))"
+_SIGN_IDS = "SELECT id FROM disorders_sign WHERE lower(unaccent(name)) = lower(unaccent(%s))"
+
+
+def _with_gene(query):
+    """Published entries having the gene whose symbol is ``query`` (any case: "ptpn11"); a self-contained subquery."""
+    sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE genes ?| {_GENE_IDS}"
+    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query]))
+
+
+def _with_sign(query):
+    """Published entries having a sign named ``query``, accents and case ignored; a self-contained subquery."""
+    named = f"ARRAY(SELECT id::text FROM ({_SIGN_IDS}) AS named)"
+    sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE signs ?| {named}"
+    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query]))
+
+
+def _gene_score(query):
+    """``GENE`` when the outer published entry has the gene ``query`` names, else NULL."""
+    sql = f"CASE WHEN disorders_publishedentry.genes ?| {_GENE_IDS} THEN %s END"
+    return RawSQL(sql, [query, GENE], output_field=FloatField())
+
+
+def _sign_score(query):
+    """``SIGN`` times how often the entry has the sign named ``query`` (its published ``signs``), else NULL."""
+    weights = DisorderSign.Frequency.weight
+    cases = " ".join("WHEN %s THEN %s" for _ in weights)
+    params = [value for frequency, weight in weights.items() for value in (frequency.value, SIGN * weight)]
+    sql = (
+        f"(SELECT max(CASE disorders_publishedentry.signs ->> named.id::text {cases} END) FROM ({_SIGN_IDS}) AS named)"
+    )
+    return RawSQL(sql, [*params, query], output_field=FloatField())
 
 
 def _signs_named(query):
     """Signs whose name is ``query``, accents and case ignored."""
     return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
-
-
-def _sign_keys(query):
-    """The published versions' keys (sign ids) of the signs named ``query``; one query."""
-    return [str(pk) for pk in _signs_named(query).values_list("pk", flat=True)]
-
-
-def _sign_score(keys):
-    """``SIGN`` times how often the entry has the best of these signs (its published ``signs``), else NULL.
-
-    Raw SQL: Django reads a digit key ("123") of a JSON path as an array index.
-    """
-    weights = DisorderSign.Frequency.weight
-    cases = " ".join("WHEN %s THEN %s" for _ in weights)
-    one = f"CASE disorders_publishedentry.signs ->> %s {cases} END"
-    params = []
-    for key in keys:
-        params.append(key)
-        for frequency, weight in weights.items():
-            params += [frequency.value, SIGN * weight]
-    return RawSQL(f"GREATEST({', '.join([one] * len(keys))})", params, output_field=FloatField())
 
 
 def related_pages(query):
@@ -368,27 +377,25 @@ def search(query):
     for what the results page shows. A page costs two queries: the count and the rows.
     """
     tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
-    gene_keys, sign_keys, code_keys_ = _gene_keys(query), _sign_keys(query), _codes_matching(query)
+    code_keys_ = _codes_matching(query)
     # Each index answers its own part; a UNION of ids lets each be used (an OR would scan every entry).
     candidates = (
         PublishedEntry.objects.filter(search_vector=tsquery)
         .order_by()
         .values("pk")
-        .union(_matching_names(query).order_by().values("entry"))
+        .union(
+            _matching_names(query).order_by().values("entry"),
+            _with_gene(query).order_by().values("pk"),
+            _with_sign(query).order_by().values("pk"),
+        )
     )
     # GREATEST ignores NULLs: the best of an entry's name, gene and sign scores.
-    scores = [Subquery(_best_names(query).values("score")[:1])]
-    if gene_keys:
-        having_gene = PublishedEntry.objects.filter(genes__has_any_keys=gene_keys)
-        candidates = candidates.union(having_gene.order_by().values("pk"))
-        scores.append(
-            Case(When(genes__has_any_keys=gene_keys, then=Value(GENE)), default=None, output_field=FloatField())
-        )
-    if sign_keys:
-        having_sign = PublishedEntry.objects.filter(signs__has_any_keys=sign_keys)
-        candidates = candidates.union(having_sign.order_by().values("pk"))
-        scores.append(_sign_score(sign_keys))
-    score = Greatest(*scores) if len(scores) > 1 else scores[0]
+    scores = [
+        Subquery(_best_names(query).values("score")[:1]),
+        _gene_score(query),
+        _sign_score(query),
+    ]
+    score = Greatest(*scores)
     if code_keys_ is not None:
         having_code = PublishedEntry.objects.filter(codes__has_any_keys=code_keys_)
         candidates = candidates.union(having_code.order_by().values("pk"))

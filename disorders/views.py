@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
 
 from disorders import history, publication, search
-from disorders.export import carries_nord_text
+from disorders.export import carries_nord_text, export_document
 from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
@@ -347,7 +347,7 @@ def disorder_json(request, slug):
         if moved is None:
             raise Http404("No published entry has this address.")
         return HttpResponsePermanentRedirect(reverse("disorders:detail-json", args=[moved.published.slug]))
-    document = publication.export_document(entry.document)
+    document = export_document(entry.document)
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 

@@ -34,7 +34,9 @@ def make_source(**fields):
     return Source.objects.create(**fields)
 
 
-def make_disorder(title=None, *, published=True, synonyms=(), subdivisions=(), sections=(), **fields):
+def make_disorder(
+    title=None, *, published=True, synonyms=(), subdivisions=(), sections=(), classifications=(), **fields
+):
     """An entry with its names and sections, announced with ``entry_saved`` as every real write path does."""
     title = title or f"Test Disorder {next(_counter)}"
     fields.setdefault("slug", slugify(title))
@@ -49,10 +51,12 @@ def make_disorder(title=None, *, published=True, synonyms=(), subdivisions=(), s
         Subdivision.objects.create(disorder=disorder, name=name, position=position)
     for position, (kind, body) in enumerate(sections):
         Section.objects.create(disorder=disorder, kind=kind, body=body, position=position)
+    disorder.classifications.add(*classifications)
     entry_saved.send(sender=Disorder, disorder=disorder)
-    if published:
+    if published and disorder.status == Disorder.Status.PUBLISHED:
         # What readers see is the published version: publish it as a reviewer would.
-        publication.publish(disorder, user=None)
+        # As it stands, with no revision: tests count the revisions they record themselves.
+        publication.publish_many([disorder.pk], user=None)
         disorder.refresh_from_db()
     return disorder
 
@@ -63,15 +67,16 @@ def republish(disorder):
     Test data built in steps stands for one write: no new revision (its dates stay as the test set them).
     Tests of pending changes edit through the admin or record a revision instead.
     """
-    publication.publish_many([disorder.pk], user=None, rebuild=True)
+    if PublishedEntry.objects.filter(pk=disorder.pk).exists():  # a draft stays a draft
+        publication.publish_many([disorder.pk], user=None, rebuild=True)
+        disorder.refresh_from_db()
     return disorder
 
 
 def _republished(disorder, row):
     """Rows the helpers below add to a published entry are part of its published version, as if a reviewer
     published the entry with them; tests of pending changes edit through the admin instead."""
-    if PublishedEntry.objects.filter(pk=disorder.pk).exists():
-        republish(disorder)
+    republish(disorder)
     return row
 
 

@@ -7,9 +7,10 @@ from django.template.loader import get_template
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from disorders import history, publication
 from disorders.models import Code, Disclaimer, Section, Subdivision
 from resources.models import Phone
-from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source
+from tests.factories import make_classification, make_code, make_disorder, make_organization, make_source, republish
 from tests.sample_entries import (
     JMML_COMPLETE_REPORT,
     JMML_COPYRIGHT,
@@ -130,12 +131,15 @@ def test_entry_shows_complete_report_disclaimers_copyright_and_both_dates(client
 def test_entry_meta_description_is_the_summary_or_else_the_start_of_the_first_section(client, jmml):
     response = client.get(jmml.get_absolute_url())
     assertContains(response, '<meta name="description" content="Juvenile myelomonocytic leukemia (JMML) is a rare')
-    description = response.context["description"]
+    description = response.context["document"]["description"]
     assert len(description) <= 160
     assert description.endswith("…")
 
     jmml.summary = "A rare blood cancer of young children."
     jmml.save()
+    history.record_revision(jmml)
+    assertNotContains(client.get(jmml.get_absolute_url()), "A rare blood cancer")  # pending, not yet published
+    publication.publish(jmml, user=None)
     response = client.get(jmml.get_absolute_url())
     assertContains(response, '<meta name="description" content="A rare blood cancer of young children.">')
 
@@ -148,6 +152,7 @@ def test_entry_links_subdivisions_classifications_and_shows_codes(client):
     Subdivision.objects.create(disorder=disorder, name="Examplitis type II", linked_disorder=draft_subtype)
     group = make_classification("Rare blood disorders")
     disorder.classifications.add(group)
+    republish(disorder)
     make_code(disorder, Code.System.ORPHA, "86834")
     make_code(disorder, Code.System.ICD10, "C93.3", relation=Code.Relation.NARROWER)
 
@@ -175,14 +180,18 @@ def test_draft_entry_is_not_found_for_readers(client):
     assertContains(response, "Page not found", status_code=404)
 
 
-def test_draft_entry_is_shown_to_staff_with_a_not_public_banner(editor_client):
+def test_draft_entry_leads_staff_to_its_preview_and_readers_to_not_found(client, editor_client):
     draft = make_disorder("Unfinished Syndrome", published=False)
 
-    response = editor_client.get(draft.get_absolute_url())
+    response = editor_client.get(draft.get_absolute_url(), follow=True)
 
-    assertContains(response, '<p class="draft-banner" role="status">', count=1)
-    assertContains(response, "Draft — not public.")
+    assert response.redirect_chain[-1][0] == reverse("admin:disorders_disorder_preview", args=[draft.pk])
+    assertContains(response, '<p class="draft-banner preview-banner" role="status">', count=1)
+    assertContains(response, "Preview — not what readers see.")
+    assertContains(response, "It has no published version.")
     assertContains(response, '<meta name="robots" content="noindex">', html=True)
+    editor_client.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
 
 
 def test_published_entry_has_no_draft_banner_for_staff(editor_client, jmml):
@@ -230,6 +239,7 @@ def test_entry_page_query_count_does_not_grow_with_synonyms_or_organizations(
             disorder=disorder,
         )
     disorder.classifications.add(make_classification(), make_classification())
+    republish(disorder)
     make_code(disorder)
 
     # One per related list (prevalences, genes and signs among them), the disclaimers and the revision years.
@@ -251,7 +261,9 @@ def test_classification_page_shows_breadcrumb_children_and_published_entries(cli
     published = make_disorder("Listed Disorder")
     draft = make_disorder("Hidden Disorder", published=False)
     published.classifications.add(node)
+    republish(published)
     draft.classifications.add(node)
+    republish(draft)
 
     response = client.get(node.get_absolute_url())
 
@@ -320,6 +332,7 @@ def test_source_notice_is_shown_for_sources_that_carry_one(client):
     orphanet = make_source(name="Orphanet", notice="Text from [Orphanet](https://www.orpha.net/), CC BY 4.0.")
     disorder = make_disorder("Licensed Syndrome")
     disorder.attributions.create(source=orphanet, reference="ORPHA:1")
+    republish(disorder)
 
     response = client.get(disorder.get_absolute_url())
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from disorders import publication
 from disorders.export import entry_as_dict, entry_as_nord_text, export_queryset
 from disorders.importers.nord import load_abstracts, parse_abstract, read_abstract
 from disorders.models import (
@@ -31,6 +32,7 @@ from tests.factories import (
     make_disorder_sign,
     make_gene_association,
     make_organization,
+    republish,
 )
 from tests.sample_entries import JMML_COPYRIGHT, JMML_DISCUSSION, JMML_SOURCE_DISCLAIMERS, NORD_NAME, make_jmml_entry
 
@@ -80,6 +82,7 @@ def jmml():
     root = make_classification("WHO classification")
     group = make_classification("Myelodysplastic/myeloproliferative neoplasms", parent=root)
     disorder.classifications.add(group)
+    republish(disorder)
     make_code(disorder, Code.System.ORPHA, "86834")
     make_code(disorder, Code.System.ICD10, "C93.3", relation=Code.Relation.NARROWER)
     make_code(disorder, Code.System.UMLS, "C0349639")
@@ -94,6 +97,7 @@ def test_json_view_serves_everything_the_page_shows(client, jmml):
     draft_subtype = make_disorder("JMML, unpublished subtype", published=False)
     Subdivision.objects.create(disorder=jmml, name="Noonan-associated JMML", linked_disorder=subtype, position=0)
     Subdivision.objects.create(disorder=jmml, name="Unpublished subtype", linked_disorder=draft_subtype, position=1)
+    republish(jmml)
 
     response = client.get(json_url(jmml))
 
@@ -187,7 +191,8 @@ def test_json_view_serves_sources_resources_disclaimers_and_dates(client, jmml):
 
 def test_json_view_is_not_found_for_drafts_archived_entries_and_unknown_slugs(client, editor_client):
     draft = make_disorder("Unfinished Syndrome", published=False)
-    archived = make_disorder("Old Syndrome", status=Disorder.Status.ARCHIVED)
+    archived = make_disorder("Old Syndrome")
+    publication.unpublish(archived, user=None)
     for disorder in (draft, archived):
         assert client.get(json_url(disorder)).status_code == 404
         # The export is public data only, even for staff who can preview the page.
@@ -263,6 +268,7 @@ def test_json_view_query_count_does_not_grow_with_the_entry(client, jmml, django
             disorder=jmml,
         )
     jmml.classifications.add(make_classification(parent=make_classification(parent=make_classification())))
+    republish(jmml)
     for number in range(10):
         make_code(jmml, Code.System.OMIM, f"6000{number:02}")
 

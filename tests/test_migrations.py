@@ -131,3 +131,28 @@ def test_stored_windows_1252_leftovers_become_the_characters_meant(latest_after)
     assert repaired.sections.get().body == "Like Crohn’s disease – but rarer."
     # The search index follows.
     assert list(repaired.names.values_list("name", flat=True)) == ["Crohn’s disease"]
+
+
+BEFORE_PUBLISHED_VERSIONS = [("disorders", "0013_published_versions")]
+
+
+def test_entries_readers_saw_keep_a_published_version_built_from_them(latest_after):
+    old = migrate(BEFORE_PUBLISHED_VERSIONS)
+    entries = old.get_model("disorders", "Disorder").objects
+    now = timezone.now()
+    seen = entries.create(title="Seen Syndrome", slug="seen", status="published", published_at=now, summary="Seen.")
+    old.get_model("disorders", "Synonym").objects.create(disorder=seen, name="SEEN")
+    entries.create(title="Draft Syndrome", slug="draft", status="draft")
+    scheduled = now + datetime.timedelta(days=30)
+    entries.create(title="Later Syndrome", slug="later", status="published", published_at=scheduled)
+
+    new = migrate()
+
+    published = new.get_model("disorders", "PublishedEntry").objects
+    assert list(published.values_list("title", flat=True)) == ["Seen Syndrome"]
+    entry = published.get()
+    assert entry.document["synonyms"] == ["SEEN"] and entry.document["summary"] == "Seen."
+    assert "<h1>Seen Syndrome</h1>" in entry.document["html"]["content"]
+    assert new.get_model("disorders", "Publication").objects.get().revision_id == entry.revision_id
+    names = new.get_model("disorders", "PublishedName").objects.values_list("name", flat=True)
+    assert sorted(names) == ["SEEN", "Seen Syndrome"]

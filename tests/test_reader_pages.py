@@ -14,10 +14,10 @@ from django.template.loader import get_template
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from disorders import history
+from disorders import history, publication
 from disorders.models import Code, Disorder, Subdivision
 from resources.models import Organization
-from tests.factories import make_classification, make_code, make_disorder, make_organization
+from tests.factories import make_classification, make_code, make_disorder, make_organization, republish
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,9 @@ def tree(jmml, draft):
     leaf = make_classification("Myeloid neoplasms", parent=branch)
     make_classification("Lymphoid neoplasms", parent=branch)
     jmml.classifications.add(leaf)
+    republish(jmml)
     draft.classifications.add(leaf)
+    republish(draft)
     return root, branch, leaf
 
 
@@ -97,14 +99,18 @@ def test_home_has_search_box_az_bar_classification_roots_and_recent_updates(clie
     assertNotContains(response, "Jabberwock")
 
 
-def test_home_lists_editors_changes_and_sums_up_each_import_in_one_line(client, editor):
-    imported = [make_disorder(f"Importosis {number}", content_changed_at=None) for number in range(12)]
+def test_home_lists_editors_changes_and_sums_up_each_import_in_one_line(client, editor, reviewer):
+    imported = [make_disorder(f"Importosis {number}", published=False) for number in range(12)]
     for disorder in imported:
         history.record_revision(disorder, user=history.system_user(), comment="Imported from Orphanet (packets)")
+    # As import_orphanet --publish does: the run's entries published in bulk.
+    publication.publish_many([disorder.pk for disorder in imported], user=history.system_user())
     edited = imported[3]
     edited.title = "Importosis 3, revised"
     edited.save()
     history.record_revision(edited, user=editor, comment="Clearer title")
+    assert "Importosis 3, revised" not in client.get(reverse("home")).content.decode()  # not published yet
+    publication.publish(edited, user=reviewer)
 
     response = client.get(reverse("home"))
 
@@ -209,7 +215,7 @@ def test_classification_page_sorts_entries_as_people_do(client):
     node = make_classification("Dystrophies")
     titles = ["dystrophy type 10", "Dystrophy type 2", "Émery dystrophy", "adult dystrophy", "Dystrophy type 1"]
     for title in titles:
-        make_disorder(title).classifications.add(node)
+        make_disorder(title, classifications=[node])
 
     response = client.get(node.get_absolute_url())
 
@@ -220,7 +226,7 @@ def test_classification_page_sorts_entries_as_people_do(client):
 def test_classification_page_shows_100_entries_a_page(client):
     node = make_classification("Crowded group")
     for number in range(1, 131):
-        make_disorder(f"Crowdosis {number}").classifications.add(node)
+        make_disorder(f"Crowdosis {number}", classifications=[node])
 
     first = client.get(node.get_absolute_url())
     second = client.get(node.get_absolute_url(), {"page": "2"})
@@ -378,6 +384,7 @@ def test_entry_has_canonical_link_description_and_json_ld(client, jmml):
     make_code(jmml, Code.System.ICD10, "C93.3", relation=Code.Relation.NARROWER)
     Subdivision.objects.create(disorder=jmml, name="Monosomy 7 JMML")
     Disorder.objects.filter(pk=jmml.pk).update(summary="A rare blood cancer of young children.")
+    republish(jmml)
 
     response = client.get(jmml.get_absolute_url())
 
@@ -430,7 +437,7 @@ def test_staff_previews_are_never_stored_by_caches(client, editor, draft, jmml):
     client.force_login(editor)
 
     for url in [draft.get_absolute_url(), jmml.get_absolute_url()]:
-        response = client.get(url)
+        response = client.get(url, follow=True)  # a draft leads staff to its preview
 
         assert response.status_code == 200
         assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}

@@ -11,10 +11,18 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from disorders import search
+from disorders import history, publication, search
 from disorders.importers.nord import load_abstracts
-from disorders.models import Code, Disorder, DisorderName, DisorderSign, Section, Synonym
-from disorders.signals import entry_saved
+from disorders.models import (
+    Code,
+    Disorder,
+    DisorderName,
+    DisorderSign,
+    PublishedEntry,
+    PublishedName,
+    Section,
+    Synonym,
+)
 from tests.admin_forms import form_data
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_code, make_disorder, make_disorder_sign, make_gene_association
@@ -222,7 +230,7 @@ def test_drafts_and_scheduled_entries_are_never_found(client, library):
     make_disorder("Zyxomatosis Scheduled", published=False, status=Disorder.Status.PUBLISHED, published_at=None)
     Disorder.objects.filter(title="Zyxomatosis Scheduled").update(published_at="2999-01-01T00:00Z")
     archived = make_disorder("Zyxomatosis Archived")
-    Disorder.objects.filter(pk=archived.pk).update(status=Disorder.Status.ARCHIVED)
+    publication.unpublish(archived, user=None)
     assert DisorderName.objects.filter(disorder=draft).exists()  # indexed all the same, ready for publication
 
     for query in ["Zyxomatosis", "ZYX", "zyxomatosys", "quintessential"]:
@@ -346,9 +354,14 @@ def test_index_follows_an_admin_save_that_only_adds_a_synonym(client, superuser,
     )
     assert titles("quokkamyelosis") == []
 
-    response = client.post(url, data)
+    saved = client.post(url, data)
 
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert saved.status_code == 302, saved.context and saved.context["adminform"].form.errors
+    # Staff find the working copy at once; readers once a reviewer publishes it.
+    assert DisorderName.objects.filter(disorder=disorder, name="Quokkamyelosis").exists()
+    assert titles("quokkamyelosis") == []
+    published = client.post(url, {**form_data(client.get(url)), "_publish": "Save and publish"})
+    assert published.status_code == 302
     assert titles("quokkamyelosis") == [JMML]
     assert titles("quokamyelosis") == [JMML]  # and its misspellings
     assert search.suggest("quokk")[0]["name"] == "Quokkamyelosis"
@@ -363,6 +376,7 @@ def test_index_follows_an_admin_save_that_removes_a_synonym(client, superuser, l
     synonym = disorder.synonyms.get(name="JMML")
     row = next(key.split("-")[1] for key, value in data.items() if key.endswith("-id") and value == str(synonym.pk))
     data[f"synonyms-{row}-DELETE"] = "on"
+    data["_publish"] = "Save and publish"
 
     response = client.post(url, data)
 
@@ -381,16 +395,21 @@ def test_index_follows_imports(library, tmp_path):
     result = load_abstracts([changed])
 
     assert result.updated == [EXAMPLITIS]
+    assert titles("Fernwhistle disease") == []  # a pending change, for a reviewer
+    assert search.entries_named("fernwhistle").exists()  # which staff find
+
+    load_abstracts([changed], publish=True)  # a trusted import publishes what it wrote
     assert titles("Fernwhistle disease") == [EXAMPLITIS]
     assert titles("fernwhistel") == [EXAMPLITIS]
 
 
-def test_index_follows_entry_saved_and_only_then(library):
+def test_index_follows_publication_and_only_then(library):
     disorder = Disorder.objects.get(title=MENIERE)
     disorder.sections.update(body="Episodes of labyrinthine dizziness.")
-    assert titles("labyrinthine") == []  # derived data waits for the whole entry
+    history.record_revision(disorder)
+    assert titles("labyrinthine") == []  # readers' index waits for the published version
 
-    entry_saved.send(sender=Disorder, disorder=disorder)
+    publication.publish(disorder, user=None)
 
     assert titles("labyrinthine") == [MENIERE]
     assert titles("tinnitus") == []
@@ -399,10 +418,13 @@ def test_index_follows_entry_saved_and_only_then(library):
 def test_reindex_writes_normalized_names_and_a_weighted_vector(library):
     disorder = Disorder.objects.get(title=EXAMPLITIS)
     Disorder.objects.filter(pk=disorder.pk).update(summary="A quietly invented condition.")
-    entry_saved.send(sender=Disorder, disorder=disorder)
+    history.record_revision(disorder)
+    publication.publish(disorder, user=None)
 
     names = dict(DisorderName.objects.filter(disorder=disorder).values_list("name", "normalized"))
-    vector = Disorder.objects.filter(pk=disorder.pk).values_list("search_vector", flat=True).get()
+    published_names = dict(PublishedName.objects.filter(entry=disorder.pk).values_list("name", "normalized"))
+    assert published_names == names  # the published version has the working copy's names, now published
+    vector = PublishedEntry.objects.filter(pk=disorder.pk).values_list("search_vector", flat=True).get()
     positions = dict(re.findall(r"'([^']+)':(\S+)", vector))
 
     assert names["Ëxamplitis of Müller"] == "examplitis of muller"
@@ -421,13 +443,15 @@ def test_reindex_writes_normalized_names_and_a_weighted_vector(library):
 
 def test_rebuild_search_index_command_restores_a_lost_index(library):
     DisorderName.objects.all().delete()
-    Disorder.objects.update(search_vector=None)
+    PublishedName.objects.all().delete()
+    PublishedEntry.objects.update(search_vector=None)
     assert titles("JMML") == []
 
     output = io.StringIO()
     call_command("rebuild_search_index", stdout=output)
 
-    assert "rebuilt for 7 entries" in output.getvalue()
+    assert "rebuilt for 7 published entries" in output.getvalue()
+    assert search.entries_named("jmml").exists()  # the working copies' names, for staff
 
     assert titles("JMML")[0] == JMML
     assert titles("monocyte precursors") == [JMML]

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from disorders.export import FORMATS, export_to_directory, iter_entries, json_array_chunks
+from disorders.export import FORMATS, export_to_directory, json_array_chunks
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             files = f"{len(written)} {output_format} file{'' if len(written) == 1 else 's'}"
             self.stdout.write(self.style.SUCCESS(f"Wrote {files} to {output}."))
         elif output_format == "json":
-            for chunk in json_array_chunks(iter_entries()):
+            for chunk in json_array_chunks():
                 self.stdout.write(chunk, ending="")
         else:
             raise CommandError("--format nord writes one file per entry: give --output DIR.")

@@ -7,9 +7,11 @@ from disorders.search import reindex_all
 
 
 class Command(BaseCommand):
-    help = "Rebuild the names table and search vector of every entry, in one transaction."
+    help = "Rebuild the working copies' names and the published versions' names and search vectors, in one transaction."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             count = reindex_all()
-        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt for {count} entr{'y' if count == 1 else 'ies'}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Search index rebuilt for {count} published entr{'y' if count == 1 else 'ies'}.")
+        )
