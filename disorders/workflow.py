@@ -217,12 +217,21 @@ def review_in(work, entry, user, *, content_changes=False):
     save) the published version is refreshed too, so the page credits the review at once; otherwise
     the review waits for the next publication: readers never see a review of text they cannot read.
     """
-    from disorders import publication  # built on this package's models; imported when used
-
-    published = PublishedEntry.objects.filter(pk=entry.pk).exists()
-    if published and not content_changes and not publication.has_pending_changes(entry):
+    if not content_changes and _readers_see_working_copy(entry):
         work.publish(comment=MARKED_REVIEWED)
     apply_review(entry, user)
+
+
+def _readers_see_working_copy(entry):
+    """Whether the published version is the entry's latest revision (nothing pending)."""
+    published = PublishedEntry.objects.filter(pk=entry.pk).values_list("revision_id", flat=True)
+    if not published:
+        return False
+    latest = history.latest_revision(entry)
+    if published[0] is None:
+        # Published as it stood before history was kept: its baseline revision records that same state.
+        return latest is None or latest.comment == history.BASELINE_COMMENT
+    return latest is not None and latest.pk == published[0]
 
 
 def latest_request_for_changes(disorder):

@@ -22,6 +22,6 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("encyclopedia", "0003_gene_sign_permissions"),
-        ("disorders", "0017_review_steps_schedule_reviewer_profiles"),
+        ("disorders", "0014_review_steps_schedule_reviewer_profiles"),
     ]
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
