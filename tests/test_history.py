@@ -588,7 +588,7 @@ def test_review_queue_lists_entries_to_review_oldest_content_first(editor_client
 
     listed = list(response.context["object_list"])
     assert listed == [in_review, never, due]  # in review has no date yet, then the oldest content
-    assert [d.review_reasons for d in listed] == [["In review"], ["Never reviewed"], ["Review due"]]
+    assert [d.review_reasons for d in listed] == [["Submitted for review"], ["Never reviewed"], ["Review due"]]
     only_due = editor_client.get(reverse("review_queue"), {"reason": "due"})
     assert list(only_due.context["object_list"]) == [due]
 

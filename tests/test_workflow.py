@@ -372,3 +372,21 @@ def test_no_writer_records_revisions_or_locks_entries_by_hand():
         text = path.read_text()
         for step in ("record_revision(", "ensure_baseline(", "select_for_update("):
             assert step not in text, f"{path.name} calls {step} itself"
+
+
+def test_review_queue_lists_submitted_then_pending_changes_then_the_rest(editor, jane):
+    old = timezone.now() - datetime.timedelta(days=900)
+    never = make_disorder("Never Reviewed", content_changed_at=old)
+    pending = make_disorder("Pending Changes", summary="Published.")
+    workflow.approve(pending, user=jane)  # published from a revision, so the queue can compare with it
+    Disorder.objects.filter(pk=pending.pk).update(summary="Changed, not yet published.")
+    history.record_revision(pending, user=editor, comment="Edit")
+    submitted = make_disorder("Submitted", summary="Published.")
+    workflow.submit_for_review(submitted, user=editor, note="Please")
+
+    queue = logged_in(jane).get(reverse("review_queue"))
+
+    listed = list(queue.context["object_list"])
+    assert listed == [submitted, pending, never]
+    assert listed[1].review_reasons[0] == "Pending changes"
+    assert f"?from={listed[1].published_revision_id}&amp;to={listed[1].latest_revision_id}" in queue.content.decode()
