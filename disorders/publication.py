@@ -164,7 +164,9 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
             for disorder in disorders:
                 document = build_document(disorder, exporter)
                 revision_id = latest.get(disorder.pk)
-                rows.append(_published_row(disorder, document, revision_id, now, disorder.published_at or now))
+                # First publication: the date the entry says, unless that is still to come (a schedule run early).
+                first = min(disorder.published_at or now, now)
+                rows.append(_published_row(disorder, document, revision_id, now, first))
                 publications.append(
                     Publication(
                         disorder_id=disorder.pk,
@@ -180,15 +182,17 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
             PublishedEntry.objects.bulk_create(
                 rows, update_conflicts=True, unique_fields=["disorder"], update_fields=fields
             )
-            by_pk = {disorder.pk: disorder for disorder in disorders}
-            for publication in Publication.objects.bulk_create(publications):
-                publication.disorder = by_pk[publication.disorder_id]
-                recorded.append(publication)
+            # Receivers get the entry's own row only: a whole import's prefetched rows would stay in memory.
+            slim = {d.pk: Disorder(pk=d.pk, title=d.title, slug=d.slug, status=d.status) for d in disorders}
+            batch_recorded = Publication.objects.bulk_create(publications)
             refresh_reader_index(batch)
+            for publication in batch_recorded:
+                publication.disorder = slim[publication.disorder_id]
+                entry_published.send(sender=Disorder, disorder=publication.disorder, publication=publication)
+            recorded += batch_recorded
+            del disorders, rows, publications
             if progress:
                 progress(f"Publishing: {min(start + BATCH_SIZE, len(due))}/{len(due)}")
-        for publication in recorded:
-            entry_published.send(sender=Disorder, disorder=publication.disorder, publication=publication)
     return recorded
 
 

@@ -169,7 +169,8 @@ def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
 
 
 def test_entry_list_has_no_bulk_edits_that_would_skip_the_version_check(client, django_user_model):
-    # list_editable and bulk actions would write entries without the entry form's version check.
+    # list_editable and bulk edits would write entries without the entry form's version check; the two actions
+    # lock each entry and record a revision as the form does.
     entry_admin = admin.site._registry[Disorder]
     assert not entry_admin.list_editable
     reviewer = make_staff(django_user_model, "reviewer", "Reviewers")

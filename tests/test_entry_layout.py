@@ -35,6 +35,7 @@ def orphanet_entry():
     disorder = make_disorder("Examplitis", sections=[(Section.Kind.DEFINITION, DEFINITION)])
     disorder.sections.update(source=orphanet)
     DisorderSource.objects.create(disorder=disorder, source=orphanet, reference="ORPHA:1")
+    republish(disorder)
     return disorder
 
 
@@ -43,6 +44,7 @@ def html_of(response):
 
 
 def test_nord_notices_and_empty_lists_appear_only_on_entries_with_nord_text(client, orphanet_entry):
+    republish(orphanet_entry)  # what readers see once it is published
     html = html_of(client.get(orphanet_entry.get_absolute_url()))
 
     assert "is not the name you expected" not in html
@@ -73,6 +75,7 @@ def test_json_export_carries_the_title_notice_only_for_nord_text(client, orphane
 def test_entry_lists_the_synonyms_and_subdivisions_it_has_without_nord_text(client, orphanet_entry):
     orphanet_entry.synonyms.create(name="Examplosis")
 
+    republish(orphanet_entry)  # what readers see once it is published
     html = html_of(client.get(orphanet_entry.get_absolute_url()))
 
     assert "<li>Examplosis</li>" in html
@@ -84,6 +87,7 @@ def test_without_a_summary_the_first_section_comes_right_after_the_title(client,
     orphanet_entry.classifications.add(make_classification("Rare example disease"))
     make_code(orphanet_entry)
 
+    republish(orphanet_entry)  # what readers see once it is published
     html = html_of(client.get(orphanet_entry.get_absolute_url()))
 
     title, definition = html.index("<h1>Examplitis</h1>"), html.index(f"<p>{DEFINITION}</p>")
@@ -95,6 +99,7 @@ def test_without_a_summary_the_first_section_comes_right_after_the_title(client,
 def test_summary_comes_before_the_names_and_the_title_notice(client):
     jmml = make_jmml_entry(summary="A rare blood cancer of young children.")
 
+    republish(jmml)  # what readers see once it is published
     html = html_of(client.get(jmml.get_absolute_url()))
 
     summary = html.index("A rare blood cancer of young children.")
@@ -110,6 +115,7 @@ def test_codes_name_each_system_once_with_exact_mappings_first_and_the_others_fo
         make_code(disorder, Code.System.ICD10, value, relation=Code.Relation.NARROWER)
     make_code(disorder, Code.System.MESH, "D012174", relation=Code.Relation.BROADER)
 
+    republish(disorder)  # what readers see once it is published
     response = client.get(disorder.get_absolute_url())
     html = html_of(response)
 
@@ -146,6 +152,7 @@ def test_classifications_show_their_path_and_no_two_links_read_the_same(client):
     disorder = make_disorder("Classified Syndrome")
     disorder.classifications.add(leaf_a, leaf_b, syndromic, flat)
 
+    republish(disorder)  # what readers see once it is published
     html = html_of(client.get(disorder.get_absolute_url()))
 
     section = html.split('id="classifications"')[1].split("</section>")[0]
@@ -173,6 +180,7 @@ def test_classifications_show_their_path_and_no_two_links_read_the_same(client):
 
 
 def test_last_review_is_shown_and_in_json_ld_only_when_set(client, orphanet_entry):
+    republish(orphanet_entry)  # what readers see once it is published
     response = client.get(orphanet_entry.get_absolute_url())
     assertNotContains(response, "Last reviewed")
     assert "lastReviewed" not in structured_data(response)
@@ -201,6 +209,7 @@ def test_last_review_is_shown_and_in_json_ld_only_when_set(client, orphanet_entr
 def test_source_date_is_shown_beside_our_last_updated_date(client, orphanet_entry):
     orphanet_entry.attributions.update(source_updated_on=datetime.date(2025, 12, 9))
 
+    republish(orphanet_entry)  # what readers see once it is published
     response = client.get(orphanet_entry.get_absolute_url())
 
     assertContains(response, '(Orphanet text of <time datetime="2025-12-09">December 9, 2025</time>)')
@@ -232,6 +241,7 @@ def test_facts_box_shows_every_prevalence_most_relevant_first_with_inheritance_o
             position=position,
         )
 
+    republish(orphanet_entry)  # what readers see once it is published
     response = client.get(orphanet_entry.get_absolute_url())
     html = html_of(response)
 
@@ -254,6 +264,7 @@ def test_facts_box_shows_every_prevalence_most_relevant_first_with_inheritance_o
 
 
 def test_an_entry_without_facts_has_no_facts_box(client, orphanet_entry):
+    republish(orphanet_entry)  # what readers see once it is published
     html = html_of(client.get(orphanet_entry.get_absolute_url()))
 
     assert "facts-box" not in html
@@ -273,6 +284,7 @@ def test_signs_are_grouped_by_frequency_the_most_frequent_open_each_linking_to_i
             disorder=orphanet_entry, sign=Sign.objects.create(hpo_id=hpo_id, name=name), frequency=frequency
         )
 
+    republish(orphanet_entry)  # what readers see once it is published
     response = client.get(orphanet_entry.get_absolute_url())
     html = html_of(response)
 
@@ -298,6 +310,7 @@ def test_genes_link_to_their_page_once_each_with_the_association_in_plain_words(
     for association in ["Disease-causing germline mutation(s) in", "Modifying germline mutation in"]:
         GeneAssociation.objects.create(disorder=orphanet_entry, gene=ptpn11, association=association)
 
+    republish(orphanet_entry)  # what readers see once it is published
     response = client.get(orphanet_entry.get_absolute_url())
 
     assertContains(response, f'<a class="gene-symbol" href="{ptpn11.get_absolute_url()}">PTPN11</a>', count=1)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from disorders import admin_diff, history
+from disorders import admin_diff, history, publication
 from disorders.importers.nord import load_abstracts
 from disorders.models import Disorder, DisorderResource, EntryRevision, PreviousSlug, Section, Synonym
 from disorders.signals import entry_saved
@@ -253,6 +253,7 @@ def test_each_revision_keeps_the_content_date_in_a_column_the_public_page_reads(
     data = open_entry(editor_client, jmml)
     data.update(summary="Updated.", edit_summary="Summary")
     save_entry(editor_client, jmml, data)
+    publication.publish(jmml, user=None)  # readers see it once published
     jmml.refresh_from_db()
 
     stamps = EntryRevision.objects.filter(disorder=jmml).order_by("revision_id")
@@ -283,6 +284,8 @@ def test_an_old_address_answers_301_to_the_new_one(editor_client, jmml):
     data = open_entry(editor_client, jmml)
     data.update(slug="jmml", edit_summary="Shorter address")
     assert save_entry(editor_client, jmml, data).status_code == 302
+    assert Client().get("/disorders/juvenile-myelomonocytic-leukemia/").status_code == 200  # not yet published
+    publication.publish(jmml, user=None)
 
     response = Client().get("/disorders/juvenile-myelomonocytic-leukemia/")
 
@@ -295,6 +298,7 @@ def test_public_page_shows_last_updated_beside_the_source_date_and_the_revision_
     data = open_entry(editor_client, jmml)
     data.update(summary="Updated.", edit_summary="Summary")
     save_entry(editor_client, jmml, data)
+    publication.publish(jmml, user=None)
     jmml.refresh_from_db()
 
     page = public_page(jmml)

@@ -72,8 +72,10 @@ def test_published_queryset_hides_drafts_archived_and_scheduled():
     visible = make_disorder("Visible")
     make_disorder("Draft", published=False)
     make_disorder("Archived", published=False, status=Disorder.Status.ARCHIVED)
+    # A published status without a published version: what a scheduled publication waits as.
     make_disorder(
         "Scheduled",
+        published=False,
         status=Disorder.Status.PUBLISHED,
         published_at=datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC),
     )
