@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from disorders import editing
 from disorders.models import Disorder, ReviewerProfile
 from tests.browser.conftest import BLOCKING_IMPACTS, DESKTOP, PHONE
 from tests.conftest import make_staff
@@ -22,7 +23,11 @@ NEW_SUMMARY = "Matrixitis is a fictional disorder of test matrices, used to chec
 @pytest.fixture
 def entry(live_server):
     make_disorder("Aardvark syndrome", summary="Older content, never submitted.")
-    return make_disorder("Matrixitis", synonyms=["MTX"], summary=OLD_SUMMARY)
+    entry = make_disorder("Matrixitis", synonyms=["MTX"], summary=OLD_SUMMARY)
+    # Published from a revision, as every real write leaves it, so "published ↔ pending" has two sides.
+    with editing.entry_change(entry, user=None, comment="Created") as work:
+        work.publish()
+    return entry
 
 
 @pytest.fixture
