@@ -175,12 +175,6 @@ class DisorderQuerySet(models.QuerySet):
         """Every web address these entries hold by :meth:`holding_address`, as a set (one query)."""
         return {address for row in self.values_list("slug", "previous_slugs__slug") for address in row if address}
 
-    def visible_to(self, user):
-        """Published entries, plus every entry for staff (who preview drafts)."""
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
-
     def with_entry_content(self, linkable):
         """Everything an entry's page (and its export) shows, prefetched: a fixed number of queries.
 
@@ -565,19 +559,11 @@ class DisorderSource(models.Model):
             raise ValidationError({"reference": "Another entry already has this source reference."})
 
 
-class DisorderResourceQuerySet(models.QuerySet):
-    def of_published(self):
-        """Links of the entries readers may see: an organization's page lists those (``resources`` cannot ask)."""
-        return self.filter(disorder__in=Disorder.objects.published())
-
-
 class DisorderResource(OrderedChild):
     """An organization listed on an entry, in the editor's order; the organization itself is shared."""
 
     disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="resources")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disorder_links")
-
-    objects = DisorderResourceQuerySet.as_manager()
 
     class Meta(OrderedChild.Meta):
         verbose_name = "resource"
@@ -717,10 +703,6 @@ class RetiredCode(models.Model):
 
 
 class DisorderNameQuerySet(models.QuerySet):
-    def of_published(self):
-        """Names of the entries readers may see (``DisorderQuerySet.published`` decides which)."""
-        return self.filter(disorder__in=Disorder.objects.published())
-
     def starting_with(self, initial):
         """Names filed under one letter of the A-Z index ("A"…"Z", or ``OTHER_INITIAL`` for digits and the rest)."""
         if initial == OTHER_INITIAL:
@@ -1149,11 +1131,6 @@ class Publication(models.Model):
         return f"{self.get_action_display()} entry {self.disorder_id} on {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class PublishedNameQuerySet(DisorderNameQuerySet):
-    def of_published(self):
-        return self
-
-
 class PublishedName(models.Model):
     """One name a published entry goes by (title, synonym, subdivision), from its published document.
 
@@ -1169,7 +1146,8 @@ class PublishedName(models.Model):
     # lower(unaccent(name)), computed by PostgreSQL as the row is written (see DisorderName).
     normalized = models.CharField(max_length=255, editable=False)
 
-    objects = PublishedNameQuerySet.as_manager()
+    # The same A-Z helpers as the working copies' names.
+    objects = DisorderNameQuerySet.as_manager()
 
     class Meta:
         ordering = ["normalized", "name"]

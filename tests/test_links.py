@@ -13,7 +13,7 @@ from disorders.export import entry_as_nord_text, export_queryset
 from disorders.models import DisorderSource
 from resources.models import Organization
 from tests.conftest import DEMO_NORD_DIR
-from tests.factories import make_disorder, make_organization, make_source
+from tests.factories import make_disorder, make_organization, make_source, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,7 @@ def stored_script_links():
     DisorderSource.objects.create(
         disorder=disorder, source=source, reference="trap", url="javascript:alert(3)", complete_report="Read more."
     )
+    republish(disorder)
     return disorder, organization
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from disorders import search
-from disorders.models import Publication
+from disorders.models import Code, Prevalence, Publication, Synonym
 from tests.admin_forms import change_url, errors_of, form_data
+from tests.factories import make_classification, make_code, make_disorder_sign, make_gene_association, republish
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +119,26 @@ def test_readers_never_see_the_preview(client, django_user_model):
     assert client.get(url).status_code in (302, 403)
 
 
+def test_compare_page_links_to_the_preview(client, editor):
+    jmml = make_jmml_entry()
+    client.force_login(editor)
+    response = client.get(reverse("admin:disorders_disorder_compare", args=[jmml.pk]))
+    assert reverse("admin:disorders_disorder_preview", args=[jmml.pk]) in response.content.decode()
+
+
 def test_anonymous_entry_page_costs_at_most_four_queries_whatever_it_holds(client, django_assert_max_num_queries):
     jmml = make_jmml_entry()
+    for number in range(40):
+        Synonym.objects.create(disorder=jmml, name=f"JMML variant {number}", position=10 + number)
+        make_code(jmml, Code.System.OMIM, f"61{number:04}")
+        make_gene_association(jmml, f"GENE{number}")
+        make_disorder_sign(jmml, f"HP:{number:07}", f"Sign {number}")
+        jmml.classifications.add(make_classification(parent=make_classification()))
+        Prevalence.objects.create(disorder=jmml, kind="Point prevalence", prevalence_class=f"{number} / 10 000")
+    republish(jmml)
+
     with django_assert_max_num_queries(4):
         response = client.get(jmml.get_absolute_url())
+
     assert response.status_code == 200
+    assert "JMML variant 39" in response.content.decode() and "GENE39" in response.content.decode()

@@ -31,7 +31,7 @@ def test_preview_shows_the_pending_version_marked_as_a_preview(
 
     page.goto(live_server.url + reverse("admin:disorders_disorder_preview", args=[entry.pk]))
 
-    expect(page.get_by_role("status")).to_contain_text("Preview — not what readers see")
+    expect(page.locator(".preview-banner")).to_contain_text("Preview — not what readers see")
     expect(page.get_by_role("heading", level=1)).to_have_text("Juvenile Myelomonocytic Leukaemia")
     screenshot(page, f"preview-{viewport['width']}")
     assert_accessible(page)
