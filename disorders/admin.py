@@ -1,16 +1,16 @@
-import datetime
-
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.utils import pretty_name
+from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from disorders import history, publication, search
+from disorders import editing, search, workflow
 from disorders.admin_views import (
     CompareView,
     DeletedEntriesView,
@@ -20,7 +20,15 @@ from disorders.admin_views import (
     RevertView,
     RevisionView,
 )
-from disorders.forms import DisorderAdminForm, EntryInlineFormSet, MultilineTextField
+from disorders.forms import (
+    PUBLISH,
+    REQUEST_CHANGES,
+    SUBMIT_FOR_REVIEW,
+    UNPUBLISH,
+    DisorderAdminForm,
+    EntryInlineFormSet,
+    MultilineTextField,
+)
 from disorders.models import (
     Classification,
     Code,
@@ -34,6 +42,8 @@ from disorders.models import (
     Prevalence,
     PublishedEntry,
     RetiredCode,
+    ReviewerProfile,
+    ReviewStep,
     Section,
     Sign,
     Source,
@@ -45,8 +55,6 @@ from encyclopedia.query_params import query_int
 
 # Entry text keeps LF line breaks, so opening an entry and saving it unchanged changes nothing.
 ENTRY_TEXT = {models.TextField: {"form_class": MultilineTextField}}
-# When a review sets no later date, the next one falls due this long after it.
-REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 
 class EntryPartInline:
@@ -146,19 +154,6 @@ def error_summary(form, inline_admin_formsets):
     return errors
 
 
-def apply_review(disorder, user):
-    """Record a review today by ``user``; unless a later date is set, the next one falls due a year on.
-
-    A reviewed entry leaves the review queue, so whoever had taken it is done with it.
-    """
-    today = timezone.localdate()
-    disorder.assigned_to, disorder.assigned_at = None, None
-    disorder.last_reviewed_on = today
-    disorder.last_reviewed_by = user
-    if disorder.next_review_due is None or disorder.next_review_due <= today:
-        disorder.next_review_due = today + REVIEW_INTERVAL
-
-
 class ClassificationTreeFilter(admin.SimpleListFilter):
     """Entries anywhere in one classification tree (listing every node would mean thousands of links)."""
 
@@ -190,7 +185,11 @@ class DisorderAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["classifications"]
     # Reviews are recorded by "Mark reviewed" (who and when), never typed in.
+    # Status moves only by the workflow's buttons (disorders.workflow), each recorded with who, when and why.
     readonly_fields = [
+        "status",
+        "publish_at",
+        "unpublish_at",
         "published_at",
         "content_changed_at",
         "version",
@@ -203,7 +202,10 @@ class DisorderAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "summary", "status"]}),
         ("Facts", {"fields": ["prevalence", "age_of_onset", "inheritance"], "classes": ["collapse"]}),
         ("Classification", {"fields": ["classifications"]}),
-        ("Review", {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due"]}),
+        (
+            "Review",
+            {"fields": ["last_reviewed_on", "last_reviewed_by", "next_review_due", "publish_at", "unpublish_at"]},
+        ),
         ("Dates", {"fields": ["published_at", "content_changed_at", "version", "created_at", "updated_at"]}),
     ]
     inlines = [
@@ -272,8 +274,6 @@ class DisorderAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_review_permission(request):
             fields.append("next_review_due")
-        # Publication state moves by publishing and unpublishing (disorders.publication), never by typing it.
-        fields.append("status")
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -282,22 +282,32 @@ class DisorderAdmin(admin.ModelAdmin):
         return form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_mark_reviewed"] = (
-            change and self.has_review_permission(request) and self.has_change_permission(request, obj)
-        )
+        may_change = change and self.has_change_permission(request, obj)
+        context["can_mark_reviewed"] = may_change and self.has_review_permission(request)
         if context.get("errors"):
             context["error_summary"] = error_summary(context["adminform"].form, context["inline_admin_formsets"])
-        context["can_publish"] = self.may_publish(request, obj)
+        if may_change:
+            published = PublishedEntry.objects.filter(pk=obj.pk).exists()
+            context["workflow"] = {
+                "can_submit": workflow.may_submit(request.user) and obj.status in workflow.SUBMITTABLE,
+                "can_approve": workflow.may_approve(request.user) and obj.status in workflow.APPROVABLE,
+                "can_request_changes": workflow.may_approve(request.user) and obj.status in workflow.RETURNABLE,
+                "can_unpublish": workflow.may_approve(request.user) and published,
+            }
         if change and obj is not None:
+            context["changes_requested"] = workflow.latest_request_for_changes(obj)
+            context["submission"] = workflow.pending_submission(obj)
             context["publication_state"] = Disorder.objects.with_publication_state().get(pk=obj.pk)
             published = PublishedEntry.objects.filter(pk=obj.pk).only("slug", "updated_at").first()
             context["published_on"] = published.updated_at if published else None
             context["published_url"] = published.get_absolute_url() if published else ""
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def may_publish(self, request, obj=None):
-        """Reviewers who may change this entry publish it; editors never (a crafted ``_publish`` does nothing)."""
-        return self.has_publish_permission(request) and self.has_change_permission(request, obj)
+    def response_change(self, request, obj):
+        if DisorderAdminForm.workflow_button(request.POST):
+            # After a review step the entry's form again, showing where it now stands.
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("disorders.publish_disorder")
@@ -306,28 +316,36 @@ class DisorderAdmin(admin.ModelAdmin):
         return request.user.has_perm("disorders.review_disorder")
 
     def save_model(self, request, obj, form, change):
-        if change:
-            # The entry's state before this save, if history has nothing yet to compare it with.
-            history.ensure_baseline(obj)
-        if form.marks_reviewed:
-            apply_review(obj, request.user)
-        super().save_model(request, obj, form, change)
+        # Saved with its rows in save_related, inside one unit of work (see disorders.editing).
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        revision = history.record_revision(form.instance, user=request.user, comment=form.revision_comment(change))
-        if change and revision is None:
+        obj = form.instance
+        expected = form.cleaned_data.get("expected_version") if change else None
+        with editing.entry_change(
+            obj, user=request.user, comment=form.revision_comment(change), expected_version=expected
+        ) as work:
+            if form.marks_reviewed:
+                workflow.review_in(work, obj, request.user, content_changes=form.has_content_changes())
+            withdrawn = obj.status == Disorder.Status.SCHEDULED and form.has_content_changes()
+            if withdrawn:
+                # What goes live is what the reviewer approved: a change after approval needs approving again.
+                obj.status, obj.publish_at = Disorder.Status.IN_REVIEW, None
+            super().save_model(request, obj, form, change)
+            super().save_related(request, form, formsets, change)
+        action = form.workflow_action
+        if withdrawn:
+            self.message_user(
+                request,
+                "The scheduled publication was called off: changes after approval need approving again.",
+                messages.WARNING,
+            )
+        if change and work.revision is None and action is None:
             self.message_user(request, "Nothing had changed, so no new revision was recorded.", messages.INFO)
-        if "_publish" in request.POST and self.may_publish(request, form.instance):
-            comment = form.cleaned_data.get("edit_summary", "")
-            if publication.publish(form.instance, user=request.user, comment=comment):
-                self.message_user(request, "Published: readers now see this version.", messages.SUCCESS)
-            else:
-                self.message_user(
-                    request, "Readers already saw this version; nothing new was published.", messages.INFO
-                )
+        if action is not None:
+            self._take_workflow_step(request, obj, form, action)
         # A warning, not an error: two disorders may really share a name; most often it is one entry twice.
-        twins = search.entries_titled(form.instance.title).exclude(pk=form.instance.pk).order_by("title")
+        twins = search.entries_titled(obj.title).exclude(pk=obj.pk).order_by("title")
         if twins:
             names = ", ".join(f"“{twin.title}”" for twin in twins)
             self.message_user(
@@ -336,37 +354,48 @@ class DisorderAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    def _take_workflow_step(self, request, obj, form, action):
+        """The button pressed after the save: the form has checked that this person may take the step."""
+        note = form.cleaned_data.get("review_note", "")
+        if action == SUBMIT_FOR_REVIEW:
+            workflow.submit_for_review(obj, user=request.user, note=note)
+            self.message_user(request, "Submitted for review; reviewers see it first in their queue.")
+        elif action == REQUEST_CHANGES:
+            workflow.request_changes(obj, user=request.user, comment=note)
+            self.message_user(request, "Sent back to the editors with your comment.")
+        elif action == PUBLISH:
+            step = workflow.approve(
+                obj,
+                user=request.user,
+                comment=note,
+                publish_at=form.cleaned_data.get("go_live_at"),
+                unpublish_at=form.cleaned_data.get("take_down_at"),
+            )
+            if step.action == ReviewStep.Action.SCHEDULED:
+                when = date_format(timezone.localtime(obj.publish_at), "DATETIME_FORMAT")
+                self.message_user(request, f"Approved; it goes live at {when}.")
+            else:
+                self.message_user(request, "Approved and published: readers see this version now.")
+        elif action == UNPUBLISH:
+            workflow.unpublish(obj, user=request.user, comment=note)
+            self.message_user(request, "Unpublished: readers no longer see this entry.")
+
     @admin.action(permissions=["review"], description="Mark selected entries reviewed today")
     def mark_reviewed(self, request, queryset):
         pks = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            # Locked and versioned like a form save: a form opened before this cannot overwrite the review.
-            for disorder in Disorder.objects.select_for_update().filter(pk__in=pks).order_by("pk"):
-                history.ensure_baseline(disorder)
-                apply_review(disorder, request.user)
-                disorder.save(
-                    update_fields=[
-                        "last_reviewed_on",
-                        "last_reviewed_by",
-                        "next_review_due",
-                        "assigned_to",
-                        "assigned_at",
-                        "updated_at",
-                    ]
-                )
-                history.record_revision(disorder, user=request.user, comment="Marked reviewed")
-                self.log_change(request, disorder, "Marked reviewed")
+        # Locked and versioned like a form save: a form opened before this cannot overwrite the review.
+        for disorder in Disorder.objects.filter(pk__in=pks).order_by("pk"):
+            workflow.mark_reviewed(disorder, user=request.user)
+            self.log_change(request, disorder, "Marked reviewed")
         self.message_user(request, f"Marked {len(pks)} {'entry' if len(pks) == 1 else 'entries'} reviewed today.")
 
     @admin.action(permissions=["publish"], description="Unpublish selected entries (readers no longer see them)")
     def unpublish_selected(self, request, queryset):
-        done = [
-            disorder
-            for disorder in queryset.filter(published__isnull=False).order_by("pk")
-            if publication.unpublish(disorder, user=request.user)
-        ]
-        for disorder in done:
+        done = []
+        for disorder in queryset.filter(published__isnull=False).order_by("pk"):
+            workflow.unpublish(disorder, user=request.user)
             self.log_change(request, disorder, "Unpublished")
+            done.append(disorder)
         self.message_user(request, f"Unpublished {len(done)} {'entry' if len(done) == 1 else 'entries'}.")
 
 
@@ -423,3 +452,38 @@ class GeneAdmin(admin.ModelAdmin):
 class SignAdmin(admin.ModelAdmin):
     list_display = ["name", "hpo_id"]
     search_fields = ["name", "hpo_id"]
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(admin.ModelAdmin):
+    """Each reviewer keeps their own public credit; superusers keep everyone's."""
+
+    list_display = ["credit", "user"]
+    search_fields = ["public_name", "user__username"]
+    fields = ["user", "public_name", "credentials"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser credits someone else; a reviewer's profile is always their own.
+        return [] if request.user.is_superuser else ["user"]
+
+    def has_add_permission(self, request):
+        if not super().has_add_permission(request):
+            return False
+        return request.user.is_superuser or not ReviewerProfile.objects.filter(user=request.user).exists()
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        super().save_model(request, obj, form, change)

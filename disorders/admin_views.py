@@ -443,10 +443,12 @@ class QueueReason:
 def queue_reasons(today, user):
     """The queue's reasons, in tab order; an entry is in the queue for any of them (archived entries never).
 
-    One more reason (issue 9's pending changes) is one more QueueReason here.
+    Conditions may read the annotations of ``Disorder.objects.with_publication_state()``.
     """
     return [
-        QueueReason("in_review", "In review", Q(status=Disorder.Status.IN_REVIEW)),
+        QueueReason("in_review", "Submitted for review", Q(status=Disorder.Status.IN_REVIEW)),
+        # Published, and the working copy has changed since (disorders.publication).
+        QueueReason("pending", "Pending changes", Q(has_pending_changes=True)),
         QueueReason("due", "Review due", Q(next_review_due__lte=today) & ~Q(status=Disorder.Status.DRAFT)),
         QueueReason("overdue", "Overdue", Q(next_review_due__lt=today) & ~Q(status=Disorder.Status.DRAFT)),
         QueueReason("never", "Never reviewed", Q(last_reviewed_on__isnull=True, status=Disorder.Status.PUBLISHED)),
@@ -494,7 +496,7 @@ class ReviewQueueView(StaffPageMixin, ListView):
 
     def filtered(self):
         """Entries that may be in the queue, as narrowed by source and tree (before the reason tabs)."""
-        entries = Disorder.objects.exclude(status=Disorder.Status.ARCHIVED)
+        entries = Disorder.objects.exclude(status=Disorder.Status.ARCHIVED).with_publication_state()
         if self.filters.get("source"):
             entries = entries.filter(
                 pk__in=DisorderSource.objects.filter(source=self.filters["source"]).values("disorder")
@@ -520,12 +522,13 @@ class ReviewQueueView(StaffPageMixin, ListView):
             for reason in self.reasons
         }
         _, order = QUEUE_SORTS.get(self.filters.get("sort") or "age")
+        # Submitted entries first, then published ones with changes waiting; within each, the chosen order.
         return (
             self.filtered()
             .filter(wanted)
             .annotate(**flags)
             .select_related("last_reviewed_by", "assigned_to")
-            .order_by(*order)
+            .order_by(F("is_in_review").desc(), F("is_pending").desc(), *order)
         )
 
     def counts(self):

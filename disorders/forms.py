@@ -5,10 +5,23 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from disorders import history
-from disorders.models import Disorder
+from disorders import history, workflow
+from disorders.models import Disorder, PublishedEntry
 
 MARK_REVIEWED = "_mark_reviewed"  # name of the "Save and mark reviewed" button
+# The workflow's buttons on the entry form (disorders.workflow), by the name each submit sends.
+SUBMIT_FOR_REVIEW = "_submit_for_review"
+PUBLISH = "_publish"  # approve and publish (or schedule, with a go-live time)
+REQUEST_CHANGES = "_request_changes"
+UNPUBLISH = "_unpublish"
+WORKFLOW_BUTTONS = (SUBMIT_FOR_REVIEW, PUBLISH, REQUEST_CHANGES, UNPUBLISH)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
 
 
 class MultilineTextField(forms.CharField):
@@ -49,6 +62,10 @@ class EntryInlineFormSet(BaseInlineFormSet):
         return super().get_queryset()
 
 
+# Fields of the form that say how to save, not what the entry says.
+NOT_CONTENT = ("edit_summary", "expected_version", "review_note", "go_live_at", "take_down_at")
+
+
 class DisorderAdminForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     edit_summary = forms.CharField(
@@ -58,6 +75,27 @@ class DisorderAdminForm(forms.ModelForm):
         help_text="What you changed and why, in a few words; kept in the entry's history. "
         "Required when you change a published entry.",
         widget=forms.TextInput(attrs={"size": 80}),
+    )
+    review_note = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Review note",
+        help_text="Submitting: what the reviewer should look at. Requesting changes: what the editor should fix "
+        "(required; shown on this form until the entry is submitted again). Approving: an optional note.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+    go_live_at = forms.DateTimeField(
+        required=False,
+        label="Go live at",
+        help_text="Approve now, publish later: empty publishes at once. Local time; manage.py publish_scheduled "
+        "publishes it once the time has come.",
+        widget=DateTimeInput,
+    )
+    take_down_at = forms.DateTimeField(
+        required=False,
+        label="Unpublish at",
+        help_text="Optional: take the entry off the public site at this time.",
+        widget=DateTimeInput,
     )
     # Set by DisorderAdmin.get_form: the person saving (the form class is made per request).
     user = None
@@ -69,7 +107,6 @@ class DisorderAdminForm(forms.ModelForm):
             "title",
             "slug",
             "summary",
-            "status",
             "prevalence",
             "age_of_onset",
             "inheritance",
@@ -81,11 +118,6 @@ class DisorderAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
-        status = self.fields.get("status")
-        if status is not None and not self._may("publish_disorder"):
-            allowed = {Disorder.Status.DRAFT, Disorder.Status.IN_REVIEW}
-            status.choices = [(value, label) for value, label in status.choices if value in allowed]
-            status.help_text = "Reviewers publish and archive entries; set “In review” when it is ready."
 
     def _may(self, codename):
         return self.user is not None and self.user.has_perm(f"disorders.{codename}")
@@ -93,6 +125,47 @@ class DisorderAdminForm(forms.ModelForm):
     @property
     def marks_reviewed(self):
         return MARK_REVIEWED in self.data
+
+    @staticmethod
+    def workflow_button(data):
+        """The workflow button pressed (one of ``WORKFLOW_BUTTONS``), or None for a plain save."""
+        return next((name for name in WORKFLOW_BUTTONS if name in data), None)
+
+    @property
+    def workflow_action(self):
+        return self.workflow_button(self.data)
+
+    def _check_workflow(self, cleaned_data, current):
+        """Refuse a step this person may not take, or that does not apply to the entry as it stands."""
+        action = self.workflow_action
+        if action is None:
+            return
+        if action == SUBMIT_FOR_REVIEW:
+            if not (self.user and workflow.may_submit(self.user)):
+                raise forms.ValidationError("You cannot submit entries for review.")
+            allowed = workflow.SUBMITTABLE
+        else:
+            if not (self.user and workflow.may_approve(self.user)):
+                raise forms.ValidationError("Only reviewers can publish, unpublish or request changes.")
+            allowed = {
+                PUBLISH: workflow.APPROVABLE,
+                REQUEST_CHANGES: workflow.RETURNABLE,
+                UNPUBLISH: None,
+            }[action]
+        if current is None:
+            raise forms.ValidationError("Save the new entry first, then submit it for review.")
+        if allowed is not None and current.status not in allowed:
+            raise forms.ValidationError(
+                f"This entry is {current.get_status_display().lower()}: that step does not apply to it now."
+            )
+        if action == UNPUBLISH and not PublishedEntry.objects.filter(pk=current.pk).exists():
+            raise forms.ValidationError("This entry is not published.")
+        if action == REQUEST_CHANGES and not cleaned_data.get("review_note", "").strip():
+            self.add_error("review_note", "Say what needs changing: the editor reads it on this form.")
+        if action == PUBLISH:
+            go_live, expiry = cleaned_data.get("go_live_at"), cleaned_data.get("take_down_at")
+            if expiry and expiry <= max(filter(None, [go_live, timezone.now()])):
+                self.add_error("take_down_at", "The unpublish time must come after the entry goes live.")
 
     def clean(self):
         cleaned_data = super().clean()
@@ -102,8 +175,8 @@ class DisorderAdminForm(forms.ModelForm):
             due = cleaned_data.get("next_review_due")
             if due and due <= timezone.localdate():
                 self.add_error("next_review_due", "The next review must fall after today's review.")
-        if self.instance.pk:
-            self._check_version(cleaned_data)
+        current = self._check_version(cleaned_data) if self.instance.pk else None
+        self._check_workflow(cleaned_data, current)
         return cleaned_data
 
     def _check_version(self, cleaned_data):
@@ -115,11 +188,12 @@ class DisorderAdminForm(forms.ModelForm):
         if cleaned_data.get("expected_version") != current.version:
             raise forms.ValidationError(self._conflict_message(current), code="stale")
         if (
-            current.status == Disorder.Status.PUBLISHED
+            PublishedEntry.objects.filter(pk=current.pk).exists()
             and self.has_content_changes()
             and not cleaned_data.get("edit_summary")
         ):
             self.add_error("edit_summary", "This entry is published: say in a few words what you changed and why.")
+        return current
 
     def _conflict_message(self, current):
         revision = history.latest_revision(current)
@@ -136,8 +210,8 @@ class DisorderAdminForm(forms.ModelForm):
         )
 
     def has_content_changes(self):
-        """Whether the person changed anything in the entry or its rows (the summary and version do not count)."""
-        own = [name for name in self.changed_data if name not in ("edit_summary", "expected_version")]
+        """Whether the person changed anything in the entry or its rows (summary, notes and version do not count)."""
+        own = [name for name in self.changed_data if name not in NOT_CONTENT]
         formsets = getattr(self.instance, "_entry_formsets", [])
         return bool(own) or any(formset.has_changed() for formset in formsets)
 

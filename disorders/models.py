@@ -205,8 +205,11 @@ class DisorderQuerySet(models.QuerySet):
 
 class Disorder(models.Model):
     class Status(models.TextChoices):
+        # The working copy's place in the review workflow (disorders.workflow moves it).
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        SCHEDULED = "scheduled", "Approved, scheduled"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
 
@@ -237,6 +240,12 @@ class Disorder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Approved to go live at this time (manage.py publish_scheduled publishes it)."
+    )
+    unpublish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Taken off the public site at this time (manage.py publish_scheduled)."
+    )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Moves with every recorded change; stops a stale form overwriting it."
     )
@@ -258,6 +267,16 @@ class Disorder(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="disorder_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="disorder_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(unpublish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="disorder_unpublish_after_publish",
             ),
             models.CheckConstraint(
                 condition=Q(next_review_due__isnull=True)
@@ -307,6 +326,64 @@ class Disorder(models.Model):
             )
         if self.next_review_due and self.last_reviewed_on and self.next_review_due <= self.last_reviewed_on:
             raise ValidationError({"next_review_due": "The next review must fall after the last review."})
+
+
+class ReviewStep(models.Model):
+    """One step of an entry through review: who moved it, when, and why (the note editors and reviewers read).
+
+    Written by ``disorders.workflow`` together with the revision the step recorded, so the
+    entry's history shows it too; the change form shows the latest request for changes.
+    """
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved and published"
+        SCHEDULED = "scheduled", "Approved, scheduled"
+
+    disorder = models.ForeignKey(Disorder, on_delete=models.CASCADE, related_name="review_steps")
+    action = models.CharField(max_length=20, choices=Action)
+    note = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revision = models.OneToOneField(
+        "reversion.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="review_step"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["disorder", "-created_at"], name="review_step_entry_latest")]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.disorder_id}"
+
+
+class ReviewerProfile(models.Model):
+    """How a reviewer is credited on the entries they review: "Reviewed by Jane Roe, MD on May 8, 2026"."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile")
+    public_name = models.CharField(max_length=200, help_text='Your name as readers see it, e.g. "Jane Roe".')
+    credentials = models.CharField(
+        max_length=200, blank=True, help_text='Degrees or titles after your name, e.g. "MD" or "PhD, RN".'
+    )
+
+    class Meta:
+        ordering = ["public_name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(public_name__regex=r"^\s*$"), name="reviewer_profile_name_not_blank")
+        ]
+
+    def __str__(self):
+        return self.credit
+
+    @property
+    def credit(self):
+        """The name and credentials as printed: "Jane Roe, MD"."""
+        return ", ".join(part for part in (self.public_name.strip(), self.credentials.strip()) if part)
+
+    def clean(self):
+        if self.public_name is not None and not self.public_name.strip():
+            raise ValidationError({"public_name": "Readers need a name to see."})
 
 
 class PreviousSlug(models.Model):

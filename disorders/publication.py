@@ -38,7 +38,7 @@ def entry_queryset():
     published = Disorder.objects.published()
     return (
         Disorder.objects.with_entry_content(linkable=published)
-        .select_related("last_reviewed_by")
+        .select_related("last_reviewed_by__reviewer_profile")
         .annotate(content_change_stamps=history.content_change_stamps())
     )
 

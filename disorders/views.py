@@ -67,7 +67,20 @@ def entry_page_context(disorder, title_notice):
         "complete_reports": [attribution for attribution in attributions if attribution.complete_report],
         "description": disorder.description,
         "revision_years": history.revision_years(disorder),
+        "review_credit": review_credit(disorder),
     }
+
+
+def review_credit(disorder):
+    """``{"by": "Jane Roe, MD", "on": date}`` for the page's "Reviewed by …", or None.
+
+    Only reviewers with a public profile are named (never a username); the date shows either way.
+    """
+    if not disorder.last_reviewed_on:
+        return None
+    reviewer = disorder.last_reviewed_by
+    profile = getattr(reviewer, "reviewer_profile", None) if reviewer else None
+    return {"by": profile.credit if profile else "", "on": disorder.last_reviewed_on}
 
 
 class EntryDocumentMixin:
@@ -170,6 +183,9 @@ def structured_data(disorder, description):
         "lastReviewed": disorder.last_reviewed_on,
     }
     page.update({key: value.isoformat() for key, value in dates.items() if value})
+    credit = review_credit(disorder)
+    if credit and credit["by"]:
+        page["reviewedBy"] = {"@type": "Person", "name": credit["by"]}
     return page
 
 

@@ -8,7 +8,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from pytest_django.asserts import assertContains, assertNotContains
 
-from disorders.models import Code, DisorderSign, DisorderSource, Gene, GeneAssociation, Prevalence, Section, Sign
+from disorders.models import (
+    Code,
+    DisorderSign,
+    DisorderSource,
+    Gene,
+    GeneAssociation,
+    Prevalence,
+    ReviewerProfile,
+    Section,
+    Sign,
+)
 from disorders.views import PATH_SEPARATOR, with_references
 from tests.factories import make_classification, make_code, make_disorder, make_source, republish
 from tests.sample_entries import make_jmml_entry
@@ -175,15 +185,25 @@ def test_last_review_is_shown_and_in_json_ld_only_when_set(client, orphanet_entr
     assertNotContains(response, "Last reviewed")
     assert "lastReviewed" not in structured_data(response)
 
-    reviewer = get_user_model().objects.create_user("reviewer", first_name="Ada", last_name="Lovelace")
+    reviewer = get_user_model().objects.create_user("ada.l", first_name="Ada", last_name="Lovelace")
     orphanet_entry.last_reviewed_on = datetime.date(2026, 11, 2)
     orphanet_entry.last_reviewed_by = reviewer
     orphanet_entry.save()
-    republish(orphanet_entry)  # what readers see once it is published
+    republish(orphanet_entry)
     response = client.get(orphanet_entry.get_absolute_url())
 
-    assertContains(response, 'Last reviewed <time datetime="2026-11-02">November 2, 2026</time> by Ada Lovelace')
+    # Without a reviewer profile no one is named (never a username).
+    assertContains(response, 'Last reviewed <time datetime="2026-11-02">November 2, 2026</time>')
+    assertNotContains(response, "ada.l")
+    assertNotContains(response, "Lovelace")
     assert structured_data(response)["lastReviewed"] == "2026-11-02"
+    assert "reviewedBy" not in structured_data(response)
+
+    ReviewerProfile.objects.create(user=reviewer, public_name="Ada Lovelace", credentials="PhD")
+    republish(orphanet_entry)
+    response = client.get(orphanet_entry.get_absolute_url())
+    assertContains(response, 'Reviewed by Ada Lovelace, PhD on <time datetime="2026-11-02">November 2, 2026</time>')
+    assert structured_data(response)["reviewedBy"] == {"@type": "Person", "name": "Ada Lovelace, PhD"}
 
 
 def test_source_date_is_shown_beside_our_last_updated_date(client, orphanet_entry):

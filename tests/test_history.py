@@ -227,7 +227,7 @@ def test_save_without_changes_leaves_dates_version_history_and_public_page_alone
 def test_publishing_records_a_revision_but_does_not_move_last_updated(reviewer_client):
     draft = make_disorder("Publishitis", published=False, content_changed_at=JMML_CHANGED_AT)
     data = open_entry(reviewer_client, draft)
-    data["_publish"] = "Save and publish"
+    data["_publish"] = "Approve and publish"
 
     assert save_entry(reviewer_client, draft, data).status_code == 302
 
@@ -592,7 +592,7 @@ def test_review_queue_lists_entries_to_review_oldest_content_first(editor_client
 
     listed = list(response.context["object_list"])
     assert listed == [in_review, never, due]  # in review has no date yet, then the oldest content
-    assert [d.review_reasons for d in listed] == [["In review"], ["Never reviewed"], ["Review due"]]
+    assert [d.review_reasons for d in listed] == [["Submitted for review"], ["Never reviewed"], ["Review due"]]
     only_due = editor_client.get(reverse("review_queue"), {"reason": "due"})
     assert list(only_due.context["object_list"]) == [due]
 

@@ -133,7 +133,7 @@ def test_stored_windows_1252_leftovers_become_the_characters_meant(latest_after)
     assert list(repaired.names.values_list("name", flat=True)) == ["Crohn’s disease"]
 
 
-BEFORE_PUBLISHED_VERSIONS = [("disorders", "0016_published_versions")]
+BEFORE_PUBLISHED_VERSIONS = [("disorders", "0017_review_steps_schedule_reviewer_profiles")]
 
 
 def test_entries_readers_saw_keep_a_published_version_built_from_them(latest_after):

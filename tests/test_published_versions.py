@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from disorders import search
 from disorders.models import Code, Prevalence, Publication, Synonym
-from tests.admin_forms import change_url, form_data
+from tests.admin_forms import change_url, errors_of, form_data
 from tests.factories import make_classification, make_code, make_disorder_sign, make_gene_association, republish
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
@@ -102,7 +102,9 @@ def test_an_editor_cannot_publish_even_with_a_crafted_post(client, editor):
 
     response = _edit(client, jmml, publish=True)
 
-    assert response.status_code == 302
+    # Refused with a message: nothing is saved, nothing published (disorders.workflow).
+    assert response.status_code == 200
+    assert "Only reviewers can publish, unpublish or request changes." in errors_of(response)
     client.logout()
     assert NEW_TITLE not in client.get(jmml.get_absolute_url()).content.decode()
     assert not Publication.objects.filter(disorder=jmml, user=editor).exists()

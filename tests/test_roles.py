@@ -48,12 +48,18 @@ PAGES = {
     "delete confirmation": everyone("forbidden", superuser="ok"),
     "organization history": everyone("ok"),
     "organizations to verify": everyone("ok"),
+    "reviewer profiles": everyone("forbidden", Reviewers="ok", superuser="ok"),
+    "add reviewer profile": everyone("forbidden", Reviewers="ok", superuser="ok"),
 }
 ACTIONS = {
     "edit a draft": everyone("ok", Auditors="forbidden"),
     "edit a published entry with a summary": everyone("ok", Auditors="forbidden"),
-    # An editor's crafted "_publish" saves the form and publishes nothing.
-    "save and publish": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "submit for review": everyone("ok", Auditors="forbidden"),
+    # An editor's crafted "_publish" (or any reviewer's button) is refused: nothing is saved or published.
+    "approve and publish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "approve with a go-live time": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "request changes": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
+    "unpublish": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "unpublish action": everyone("hidden", Reviewers="ok", superuser="ok", Auditors="hidden"),
     "set next review due": everyone("ignored", Reviewers="ok", superuser="ok", Auditors="forbidden"),
     "save and mark reviewed": everyone("refused", Reviewers="ok", superuser="ok", Auditors="forbidden"),
@@ -131,6 +137,8 @@ def page_url(name, disorder):
             "review queue": reverse("review_queue"),
             "deleted entries": reverse("admin:disorders_disorder_deleted"),
             "organizations to verify": reverse("admin:resources_organization_unverified"),
+            "reviewer profiles": reverse("admin:disorders_reviewerprofile_changelist"),
+            "add reviewer profile": reverse("admin:disorders_reviewerprofile_add"),
         }[name]
     )
 
@@ -187,6 +195,7 @@ def post_form(client, disorder, changes, expect):
 
 def edit_draft(client, disorder):
     Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.DRAFT)
+    PublishedEntry.objects.filter(pk=disorder.pk).delete()
     return post_form(client, disorder, {"summary": "New words."}, lambda d: d.summary == "New words.")
 
 
@@ -195,13 +204,43 @@ def edit_published(client, disorder):
     return post_form(client, disorder, changes, lambda d: d.summary == "New words.")
 
 
-def publish(client, disorder):
-    def published_latest(d):
-        entry = PublishedEntry.objects.filter(pk=d.pk).first()
-        return entry is not None and entry.revision_id == history.latest_revision(d).pk
+def in_review(disorder):
+    Disorder.objects.filter(pk=disorder.pk).update(status=Disorder.Status.IN_REVIEW)
+    disorder.refresh_from_db()
 
-    changes = {"summary": "Reviewed words.", "edit_summary": "Reword", "_publish": "Save and publish"}
-    return post_form(client, disorder, changes, published_latest)
+
+def published_revision(disorder):
+    return PublishedEntry.objects.filter(pk=disorder.pk).values_list("revision_id", flat=True).first()
+
+
+def submit_for_review(client, disorder):
+    changes = {"summary": "New words.", "edit_summary": "Reword", "_submit_for_review": "1", "review_note": "Check"}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.IN_REVIEW)
+
+
+def approve_and_publish(client, disorder):
+    """Also an editor's crafted POST: the button is not shown to them, and the save must not publish."""
+    in_review(disorder)
+    before = published_revision(disorder)
+    return post_form(client, disorder, {"_publish": "1"}, lambda d: published_revision(d) != before)
+
+
+def approve_with_go_live(client, disorder):
+    in_review(disorder)
+    go_live = timezone.localtime() + datetime.timedelta(days=2)
+    changes = {"_publish": "1", "go_live_at": go_live.strftime("%Y-%m-%dT%H:%M")}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.SCHEDULED)
+
+
+def request_changes(client, disorder):
+    in_review(disorder)
+    changes = {"_request_changes": "1", "review_note": "Cite a source."}
+    return post_form(client, disorder, changes, lambda d: d.status == Disorder.Status.CHANGES_REQUESTED)
+
+
+def unpublish(client, disorder):
+    changes = {"_unpublish": "1", "review_note": "Withdraw"}
+    return post_form(client, disorder, changes, lambda d: not PublishedEntry.objects.filter(pk=d.pk).exists())
 
 
 def unpublish_action(client, disorder):
@@ -271,7 +310,11 @@ def take(client, disorder):
 PERFORM = {
     "edit a draft": edit_draft,
     "edit a published entry with a summary": edit_published,
-    "save and publish": publish,
+    "submit for review": submit_for_review,
+    "approve and publish": approve_and_publish,
+    "approve with a go-live time": approve_with_go_live,
+    "request changes": request_changes,
+    "unpublish": unpublish,
     "unpublish action": unpublish_action,
     "set next review due": set_next_review,
     "save and mark reviewed": save_and_mark_reviewed,

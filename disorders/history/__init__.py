@@ -7,9 +7,9 @@ entry's revision only records which of them it pointed at.
 
 - :mod:`~disorders.history.registry`: what a revision holds (the parts, the content fields).
 - :mod:`~disorders.history.snapshots`: an entry as a revision stored it, read back.
-- :mod:`~disorders.history.recording`: every writer of an entry (the admin, importers,
-  revert) calls :func:`ensure_baseline` before it writes and :func:`record_revision` once
-  all rows are saved. That one function decides whether anything changed, moves
+- :mod:`~disorders.history.recording`: :mod:`disorders.editing` (the unit of work every
+  writer of an entry goes through) calls :func:`ensure_baseline` before the writer writes and
+  :func:`record_revision` once all rows are saved. That one function decides whether anything changed, moves
   ``content_changed_at`` only when content did, bumps ``version`` (so a form opened
   earlier is refused), keeps retired slugs, and sends ``entry_saved``.
 - :mod:`~disorders.history.restore`: :func:`revert_entry` restores an entry's content from

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from reversion.models import Revision, Version
 
-from disorders.history.recording import record_revision
 from disorders.history.registry import CONTENT_FIELDS, OWNER_FIELD, PARTS
 from disorders.history.snapshots import Names, RowReader, entry_versions, load_snapshots, serialized
 from disorders.models import Classification, Disorder
@@ -38,10 +37,14 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
     in ``notes``. Raises :class:`StaleEntry` when ``expected_version`` is given and the
     entry was saved since.
     """
-    with transaction.atomic():
-        locked = Disorder.objects.select_for_update().get(pk=disorder.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise StaleEntry(f"{locked} was saved by someone else after you opened this page.")
+    from disorders import editing  # the one write path; it records revisions with this package
+
+    # Named as the history names it: the revision's number in this entry's history.
+    number = entry_versions(disorder.pk).filter(revision_id__lte=revision.pk).count()
+    comment = f"Reverted to revision {number}"
+    with editing.entry_change(disorder, user=user, comment=comment, expected_version=expected_version) as work:
+        locked = work.locked
+        work.disorder = locked  # the revision is recorded of the row written here
         target = load_snapshots([revision.pk], locked.pk).get(revision.pk)
         if target is None:
             raise ValueError(f"Revision {revision.pk} does not hold {locked}.")
@@ -58,11 +61,8 @@ def revert_entry(disorder, revision, *, user, expected_version=None):
             setattr(locked, name, value)
         locked.save()
         _restore_parts(locked, stored, target, notes)
-        # Named as the history names it: the revision's number in this entry's history.
-        number = entry_versions(disorder.pk).filter(revision_id__lte=revision.pk).count()
-        new_revision = record_revision(locked, user=user, comment=f"Reverted to revision {number}")
     disorder.refresh_from_db()
-    return RevertResult(revision=new_revision, notes=notes)
+    return RevertResult(revision=work.revision, notes=notes)
 
 
 def _slug_owner(slug, disorder_pk):
@@ -172,6 +172,8 @@ def recover_entry(disorder_pk, *, user):
     above any a form opened before the deletion holds. Raises :class:`CannotRecover` when
     the entry is not deleted (or was never recorded) or another entry has its web address.
     """
+    from disorders import editing
+
     with transaction.atomic():
         version = deleted_version(disorder_pk)
         if version is None:
@@ -183,24 +185,25 @@ def recover_entry(disorder_pk, *, user):
         notes = []
         stored = _instance(Disorder, disorder_pk, target.entry)
         entry = stored.object
-        if entry.status == Disorder.Status.PUBLISHED:
+        if entry.status in (Disorder.Status.PUBLISHED, Disorder.Status.SCHEDULED):
             entry.status = Disorder.Status.DRAFT
             notes.append("It was published; it is back as a draft, for a reviewer to check and publish again.")
         _links_exist(entry, "The entry", entry.title, notes)
         # The first revision leaves version at 1 and each later one adds exactly 1, so at deletion version == revisions.
         entry.version = entry_versions(disorder_pk).count()
         created_at = entry.created_at
-        try:
-            with transaction.atomic():
-                entry.save(force_insert=True)
-        except IntegrityError as error:
-            raise CannotRecover(
-                "Someone recovered this entry, or took its web address, at the same moment. Reload the page."
-            ) from error
-        if created_at is not None:
-            # auto_now_add stamped it with now; the entry was created long before.
-            Disorder.objects.filter(pk=disorder_pk).update(created_at=created_at)
-        _restore_parts(entry, stored, target, notes)
-        revision = record_revision(entry, user=user, comment=RECOVERED_COMMENT, force=True)
+        # A recovery shows in the history even when the entry is back exactly as it was.
+        with editing.entry_change(entry, user=user, comment=RECOVERED_COMMENT, force=True) as work:
+            try:
+                with transaction.atomic():
+                    entry.save(force_insert=True)
+            except IntegrityError as error:
+                raise CannotRecover(
+                    "Someone recovered this entry, or took its web address, at the same moment. Reload the page."
+                ) from error
+            if created_at is not None:
+                # auto_now_add stamped it with now; the entry was created long before.
+                Disorder.objects.filter(pk=disorder_pk).update(created_at=created_at)
+            _restore_parts(entry, stored, target, notes)
     entry.refresh_from_db()
-    return RecoverResult(disorder=entry, revision=revision, notes=notes)
+    return RecoverResult(disorder=entry, revision=work.revision, notes=notes)

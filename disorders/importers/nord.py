@@ -43,16 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 
-from disorders import history
+from disorders import editing, history
 from disorders.importers import TitlesByAction, import_comment, same_text, unique_slug
 from disorders.models import (
     Disorder,
     DisorderResource,
     DisorderSource,
-    ImportRun,
     Section,
     Source,
     Subdivision,
@@ -705,31 +703,24 @@ def save_abstracts(abstracts, *, publish=False, user=None, allow_shorter=False):
     if not abstracts:
         return result
     written = []
-    with transaction.atomic():
+    # One unit of work for the run (one transaction): each entry found is locked as an editor's save locks it,
+    # and gets one revision (which moves the dates and version, and tells derived data such as the search
+    # index) once all its rows are written.
+    with editing.entry_changes(user=user or history.system_user(), import_run=import_comment("NORD")) as work:
         nord = _nord_source(abstracts)
-        run = None  # made with the first changed entry: a run that changes nothing is no change
         for abstract in abstracts:
-            disorder, action = _save_abstract(
-                abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
+            found = _find_disorder(abstract, nord)
+            disorder = work.lock([found])[found.pk] if found else Disorder(title=abstract.title)
+            action = _save_abstract(
+                disorder, abstract, nord, publish=publish, result=result, allow_shorter=allow_shorter
             )
             if action != "unchanged":
-                # One revision per entry, as an editor's save makes; it moves the dates and version, and tells
-                # derived data (the search index), once all the entry's rows are written.
-                if run is None:
-                    run = ImportRun.objects.create(user=user or history.system_user(), comment=import_comment("NORD"))
-                history.record_revision(
-                    disorder,
-                    user=user or history.system_user(),
-                    comment=import_comment(Path(abstract.origin).name or abstract.title),
-                    import_run=run,
-                )
+                work.changed(disorder, comment=import_comment(Path(abstract.origin).name or abstract.title))
             result.files.append(ImportedFile(origin=abstract.origin, title=disorder.title, action=action))
             written.append(disorder.pk)
         if publish:
             # A trusted bulk source: what the run wrote goes to readers (without it, changes wait for review).
-            from disorders.publication import publish_many  # publication renders pages, which import this module
-
-            publish_many(written, user=user or history.system_user(), comment="Published by the NORD import")
+            work.publish_all(written, comment="Published by the NORD import")
     return result
 
 
@@ -748,21 +739,15 @@ def _reference(abstract):
     return abstract.reference or slugify(abstract.title)
 
 
-def _save_abstract(abstract, nord, *, publish, result, allow_shorter):
-    disorder = _find_disorder(abstract, nord)
-    created = disorder is None
+def _save_abstract(disorder, abstract, nord, *, publish, result, allow_shorter):
+    """Write one abstract into ``disorder`` (a new, unsaved one, or the entry found, locked); returns the action."""
+    created = disorder._state.adding
     if created:
-        disorder = Disorder.objects.create(
-            title=abstract.title,
-            slug=unique_slug(
-                abstract.title, lambda slug: Disorder.objects.holding_address(slug).exists(), fallback="disorder"
-            ),
-            status=Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT,
+        disorder.slug = unique_slug(
+            abstract.title, lambda slug: Disorder.objects.holding_address(slug).exists(), fallback="disorder"
         )
-    else:
-        # Locked as an editor's save locks it; history keeps the entry as it stood if it has nothing yet.
-        disorder = Disorder.objects.select_for_update().get(pk=disorder.pk)
-        history.ensure_baseline(disorder)
+        disorder.status = Disorder.Status.PUBLISHED if publish else Disorder.Status.DRAFT
+        disorder.save()
     organizations = [_organization(parsed, abstract.origin, result) for parsed in abstract.organizations]
     # A list, not a generator under any(): every step must run.
     changes = [
@@ -773,14 +758,14 @@ def _save_abstract(abstract, nord, *, publish, result, allow_shorter):
         _add_resources(disorder, organizations),
     ]
     if created:
-        return disorder, "created"
+        return "created"
     publishing = publish and disorder.status != Disorder.Status.PUBLISHED
     if not (any(changes) or publishing):
-        return disorder, "unchanged"
+        return "unchanged"
     if publishing:
         disorder.status = Disorder.Status.PUBLISHED
         disorder.save()
-    return disorder, "updated"
+    return "updated"
 
 
 def _find_disorder(abstract, nord):

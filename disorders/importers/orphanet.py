@@ -61,7 +61,7 @@ from django.db.models import Max
 from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
-from disorders import history
+from disorders import editing, history
 from disorders.importers import TitlesByAction, import_comment, repair_cp1252, same_text, unique_slug
 from disorders.models import (
     HPO_ID_FORMAT,
@@ -72,7 +72,6 @@ from disorders.models import (
     DisorderSource,
     Gene,
     GeneAssociation,
-    ImportRun,
     Prevalence,
     RetiredCode,
     Section,
@@ -866,8 +865,12 @@ def save_orphanet(
     entries; archived ones stay archived. A dry run records nothing and rolls back.
     """
     result = ImportResult(dry_run=dry_run)
-    with transaction.atomic():
-        loader = _Loader(publish=publish, result=result, progress=progress, retired=retired)
+    user = user or history.system_user()
+    # One unit of work for the run: it locks the entries matched, and records one revision per changed entry.
+    with editing.entry_changes(
+        user=user, comment=comment, import_run=comment, progress=lambda *done: loader.recorded(*done)
+    ) as work:
+        loader = _Loader(work, publish=publish, result=result, progress=progress, retired=retired)
         loader.describe_groups(packets)
         loader.load_trees(trees)
         loader.load_groups(packets)
@@ -879,9 +882,10 @@ def save_orphanet(
         if dry_run:
             transaction.set_rollback(True)
         else:
-            loader.record(changed, user=user, comment=comment)
+            for disorder in changed:
+                work.changed(disorder)
             if publish:
-                loader.publish_run(user=user)
+                loader.publish_run()
     return result
 
 
@@ -932,7 +936,8 @@ class _Entry:
 class _Loader:
     """The state of one run: what the database holds, prefetched once, and the rows to write in bulk."""
 
-    def __init__(self, *, publish, result, progress, retired=()):
+    def __init__(self, work, *, publish, result, progress, retired=()):
+        self.work = work  # the run's unit of work (disorders.editing)
         self.publish = publish
         self.result = result
         self.progress = progress or (lambda message: None)
@@ -1162,16 +1167,9 @@ class _Loader:
         ids = [disorder_id for disorder_id in set(ids) if disorder_id not in self.entries]
         if not ids:
             return
-        # Locked as an editor's save locks them.
-        for disorder in Disorder.objects.select_for_update().filter(pk__in=ids):
+        # Locked as an editor's save locks them, each with a baseline revision if its history has none.
+        for disorder in self.work.lock(ids).values():
             self.entries[disorder.pk] = _Entry(disorder=disorder, names={normalize_name(disorder.title)})
-        # History compares each save with the entry's last revision: one without any gets one first, as it stands.
-        recorded = set(
-            history.entry_versions().filter(object_id__in=[str(pk) for pk in ids]).values_list("object_id", flat=True)
-        )
-        for disorder_id in ids:
-            if str(disorder_id) not in recorded:
-                history.ensure_baseline(self.entries[disorder_id].disorder)
         for disorder_id, name, position in Synonym.objects.filter(disorder_id__in=ids).values_list(
             "disorder_id", "name", "position"
         ):
@@ -1582,32 +1580,18 @@ class _Loader:
         Disorder.objects.bulk_update(existing, sorted(fields), batch_size=_BATCH)
         return changed
 
-    def publish_run(self, *, user):
-        """Publish the run's entries in bulk (a trusted source): those whose published version is not their latest
-        revision. Archived entries stay unpublished."""
-        from disorders.publication import publish_many  # publication renders pages, which import the importers
+    def recorded(self, number, total):
+        """Told by the unit of work as it records the run's revisions (one per changed entry)."""
+        if number % _PROGRESS_EVERY == 0:
+            self.progress(f"Recording revisions: {number}/{total}")
 
+    def publish_run(self):
+        """Publish the run's entries in bulk (a trusted source) once their revisions are recorded: those whose
+        published version is not their latest revision. Archived entries stay unpublished."""
         ids = [
             pk
             for pk, entry in self.entries.items()
             if entry.in_run and entry.disorder.status != Disorder.Status.ARCHIVED
         ]
         self.progress(f"Publishing {len(ids)} entries")
-        publish_many(
-            ids, user=user or history.system_user(), comment="Published by the Orphanet import", progress=self.progress
-        )
-
-    def record(self, disorders, *, user, comment):
-        """One revision per changed entry, by the one function that records them for every writer.
-
-        ``history.record_revision`` also moves ``content_changed_at`` (when content
-        changed) and ``version``, and sends ``entry_saved`` (the search index follows).
-        """
-        if not disorders:
-            return
-        user = user or history.system_user()
-        run = ImportRun.objects.create(user=user, comment=comment)
-        for number, disorder in enumerate(disorders, start=1):
-            history.record_revision(disorder, user=user, comment=comment, import_run=run)
-            if number % _PROGRESS_EVERY == 0:
-                self.progress(f"Recording revisions: {number}/{len(disorders)}")
+        self.work.publish_all(ids, comment="Published by the Orphanet import", progress=self.progress)

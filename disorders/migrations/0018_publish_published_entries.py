@@ -27,6 +27,8 @@ def publish_published(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("disorders", "0016_published_versions"),
+        # The builder reads today's models, so every column they have must exist by now (the review workflow's).
+        ("disorders", "0017_review_steps_schedule_reviewer_profiles"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
     ]
 

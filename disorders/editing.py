@@ -1,0 +1,191 @@
+"""The one write path of entries: every writer changes an entry inside a unit of work from here.
+
+Admin saves, "Mark reviewed", both importers, revert, recover and every workflow transition
+(:mod:`disorders.workflow`) open :func:`entry_change` (one entry) or :func:`entry_changes` (a
+bulk import) and write inside it. The unit of work
+
+- runs in one transaction and locks each existing entry (``select_for_update``), so two
+  writers of one entry wait for each other instead of losing an update;
+- refuses a stale writer (``expected_version``: the version the person's page showed) with
+  :class:`~disorders.history.StaleEntry`;
+- records the entry as it stood if its history has nothing yet (``history.ensure_baseline``);
+- on leaving, records one revision per changed entry (``history.record_revision``, which
+  moves ``version`` and, for content only, ``content_changed_at``, and sends ``entry_saved``
+  so the search index follows), then publishes what the writer asked to publish.
+
+No writer calls ``ensure_baseline``, ``record_revision`` or ``select_for_update`` on an entry
+itself; tests may, to build history.
+"""
+
+from contextlib import contextmanager
+
+from django.db import transaction
+
+from disorders import history
+from disorders.models import Disorder, ImportRun
+
+
+class UnitOfWork:
+    """Entries being changed together by one person (or import) for one reason; see the module docstring."""
+
+    def __init__(self, *, user, comment="", import_run=None):
+        self.user = user
+        self.comment = comment
+        self.import_run = import_run  # an import's comment for its run: its revisions then read as one change
+        self._changed = {}  # pk or id() → disorder, in the order they were changed
+        self._publish = {}  # pk → comment of the publication asked for
+        self._unpublish = {}  # pk → comment of the withdrawal asked for
+        self._forced = set()
+        self._comments = {}  # pk or id() → a comment of the entry's own (an import names each entry's file)
+        self._publish_all = []  # (ids, comment, progress) published in bulk once every revision is recorded
+        self.revisions = {}  # pk → the revision recorded (None when nothing had changed)
+
+    def lock(self, disorders_or_ids, *, expected_version=None):
+        """Lock existing entries (by instance or id) and give each a baseline revision if it has none.
+
+        Returns the locked rows as ``{pk: Disorder}``. With ``expected_version`` (one entry),
+        raises :class:`~disorders.history.StaleEntry` when the entry was saved since.
+        """
+        ids = [getattr(item, "pk", item) for item in disorders_or_ids]
+        locked = {disorder.pk: disorder for disorder in Disorder.objects.select_for_update().filter(pk__in=ids)}
+        if expected_version is not None:
+            for disorder in locked.values():
+                if disorder.version != expected_version:
+                    raise history.StaleEntry(f"{disorder} was saved by someone else after you opened this page.")
+        recorded = set(
+            history.entry_versions()
+            .filter(object_id__in=[str(pk) for pk in locked])
+            .values_list("object_id", flat=True)
+        )
+        for pk, disorder in locked.items():
+            if str(pk) not in recorded:
+                history.ensure_baseline(disorder)
+        return locked
+
+    def changed(self, disorder, *, force=False, comment=None):
+        """Record a revision of ``disorder`` when the work ends (once all its rows are written).
+
+        ``force`` records one even if nothing differs from the last revision (a recovery);
+        ``comment`` replaces the work's comment for this entry.
+        """
+        key = disorder.pk or id(disorder)
+        self._changed[key] = disorder
+        if force:
+            self._forced.add(key)
+        if comment is not None:
+            self._comments[key] = comment
+
+    def publish_all(self, disorder_ids, *, comment="", progress=None):
+        """Publish these entries in bulk once every revision is recorded (a trusted import's ``--publish``).
+
+        Only those whose published version is not their latest revision are published
+        (``publication.publish_many``), so unchanged entries cost nothing.
+        """
+        self._publish_all.append((list(disorder_ids), comment, progress))
+
+    def publish(self, disorder, comment=""):
+        """Publish ``disorder`` once its revision is recorded, so the publication points at that revision."""
+        self.changed(disorder)
+        self._publish[disorder.pk] = comment
+
+    def unpublish(self, disorder, comment=""):
+        """Take ``disorder``'s published version off the public site once its revision is recorded."""
+        self.changed(disorder)
+        self._unpublish[disorder.pk] = comment
+
+    def revision_of(self, disorder):
+        return self.revisions.get(disorder.pk)
+
+    def _finish(self, progress=None):
+        run = None
+        if self.import_run is not None and self._changed:
+            run = ImportRun.objects.create(user=self.user, comment=self.import_run)
+        for number, (key, disorder) in enumerate(self._changed.items(), start=1):
+            # The status a publication gives is recorded in this revision, which the publication then points at.
+            if disorder.pk in self._publish:
+                _set_status(disorder, Disorder.Status.PUBLISHED)
+            elif disorder.pk in self._unpublish:
+                _set_status(disorder, Disorder.Status.ARCHIVED)
+            self.revisions[disorder.pk] = history.record_revision(
+                disorder,
+                user=self.user,
+                comment=self._comments.get(key, self.comment),
+                force=key in self._forced,
+                import_run=run,
+            )
+            if disorder.pk in self._publish:
+                from disorders import publication  # it builds reader documents from the models this module writes
+
+                publication.publish(disorder, user=self.user, comment=self._publish[disorder.pk] or self.comment)
+            elif disorder.pk in self._unpublish:
+                from disorders import publication
+
+                publication.unpublish(disorder, user=self.user, comment=self._unpublish[disorder.pk] or self.comment)
+            if progress is not None:
+                progress(number, len(self._changed))
+        if run is not None and not any(self.revisions.values()):
+            run.delete()  # a run that changed nothing is no change
+        for ids, comment, publish_progress in self._publish_all:
+            from disorders import publication
+
+            publication.publish_many(ids, user=self.user, comment=comment, progress=publish_progress)
+
+
+def _set_status(disorder, status):
+    if disorder.status != status:
+        disorder.status = status
+        disorder.save(update_fields=["status", "published_at", "updated_at"])  # save() dates a first publication
+
+
+@contextmanager
+def entry_changes(*, user, comment="", progress=None, import_run=None):
+    """A unit of work over any number of entries: ``lock`` them, write, mark each ``changed``.
+
+    For bulk writers (the importers). ``progress(done, total)`` is told as revisions are recorded.
+    ``import_run`` (an import's comment) groups the revisions in one ImportRun, which recent changes
+    shows as one line.
+    """
+    work = UnitOfWork(user=user, comment=comment, import_run=import_run)
+    with transaction.atomic():
+        yield work
+        work._finish(progress)
+
+
+class EntryChange(UnitOfWork):
+    """The unit of work of one entry, as :func:`entry_change` yields it: ``disorder`` is the locked entry."""
+
+    disorder = None  # the writer's instance (with its unsaved edits)
+    locked = None  # the row as it was read when locked (None for a new entry): fresh, for writers that merge
+    record = True  # a writer that found nothing to change sets this to False: no revision, no signal
+
+    @property
+    def revision(self):
+        return self.revisions.get(self.disorder.pk)
+
+    def publish(self, disorder=None, comment=""):
+        super().publish(disorder or self.disorder, comment)
+
+    def unpublish(self, disorder=None, comment=""):
+        super().unpublish(disorder or self.disorder, comment)
+
+
+@contextmanager
+def entry_change(disorder, *, user, comment="", expected_version=None, force=False):
+    """A unit of work over one entry: lock it, refuse a stale ``expected_version``, write, record one revision.
+
+    ``disorder`` is the writer's instance (its unsaved edits are kept; the lock is taken on
+    the row). A new entry (not yet saved, or being recovered) has nothing to lock. The
+    revision carries ``comment`` (the writer may change ``change.comment`` before leaving);
+    ``change.publish()`` publishes the entry once the revision is recorded.
+    """
+    change = EntryChange(user=user, comment=comment)
+    change.disorder = disorder
+    with transaction.atomic():
+        if not disorder._state.adding:
+            change.locked = change.lock([disorder.pk], expected_version=expected_version).get(disorder.pk)
+            if change.locked is None:
+                raise history.StaleEntry(f"{disorder} was deleted after you opened this page.")
+        yield change
+        if change.record:
+            change.changed(change.disorder, force=force)
+            change._finish()
