@@ -11,7 +11,7 @@ from pytest_django.asserts import assertContains
 from disorders import history
 from disorders.models import Code, Disorder
 from tests.conftest import SITEMAP_NS, sitemap_documents, sitemap_text
-from tests.factories import make_classification, make_code, make_disorder, make_organization
+from tests.factories import make_classification, make_code, make_disorder, make_organization, republish
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,7 @@ def test_the_sitemap_is_an_index_of_one_sitemap_per_kind(client):
     disorder = make_disorder("Marfan syndrome")
     make_organization("Marfan Foundation", disorder=disorder)
     disorder.classifications.add(make_classification("Connective tissue", parent=make_classification("Systems")))
+    republish(disorder)
 
     index = ET.fromstring(client.get(reverse("sitemap")).content)
 
@@ -135,7 +136,9 @@ def test_the_sitemap_leaves_out_classification_nodes_without_published_entries(c
     full = make_classification("Skeleton", parent=root)
     empty = make_classification("Empty group", parent=root)
     drafts_only = make_classification("Draft group", parent=root)
-    make_disorder("Aarskog syndrome").classifications.add(full)
+    aarskog = make_disorder("Aarskog syndrome")
+    aarskog.classifications.add(full)
+    republish(aarskog)
     make_disorder("Draft syndrome", published=False).classifications.add(drafts_only)
 
     sitemap = sitemap_text(client)
