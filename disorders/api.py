@@ -1,11 +1,14 @@
 """``/api/v1/``: the read-only API (django-ninja), its OpenAPI 3.1 schema and its docs page.
 
-Entries come out in one shape, the JSON export's (:func:`disorders.export.published_documents`,
-documented by ``disorders/schemas/entry.json``); list items are that document cut to
-``LIST_FIELDS``. Every route answers GET and HEAD only (OPTIONS for CORS preflights), to
-anyone (``Access-Control-Allow-Origin: *``), with an ETag and where known a Last-Modified,
-304 to a conditional request, and at most ``API_RATE_LIMIT`` requests a minute per client
-(counted in the cache, so every process shares the count).
+Everything here reads published versions only (``PublishedEntry``, ``PublishedName`` and the
+published listing columns), never the working copies: an editor's saved change shows in the API
+when it is published, as on the site. Entries come out in one shape, the JSON export's (their
+stored documents through :func:`disorders.export.export_document`, documented by
+``disorders/schemas/entry.json``); list items are that document cut to ``LIST_FIELDS``. Every
+route answers GET and HEAD only (OPTIONS for CORS preflights), to anyone
+(``Access-Control-Allow-Origin: *``), with an ETag (an entry also a Last-Modified), 304 to a
+conditional request, and at most ``API_RATE_LIMIT`` requests a minute per client (counted in
+the cache, so every process shares the count).
 """
 
 import datetime
@@ -18,8 +21,10 @@ from typing import Annotated, Any
 from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.db.models import BooleanField, Exists, JSONField, OuterRef
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTransform
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -30,19 +35,19 @@ from pydantic import Field
 from pydantic_core import core_schema
 
 from disorders import search
-from disorders.export import Exporter, published_documents
+from disorders.export import Exporter, export_document
 from disorders.models import (
     OTHER_INITIAL,
     Classification,
     Code,
     Disorder,
-    DisorderName,
     DisorderSign,
     Gene,
-    GeneAssociation,
+    PublishedEntry,
+    PublishedName,
     Sign,
 )
-from disorders.views import in_published_entries, reading_order
+from disorders.views import entry_moved_from, in_published_entries, reading_order
 from encyclopedia.middleware import client_ip
 from encyclopedia.reader_pages import absolute_url
 from resources.models import Organization
@@ -71,10 +76,6 @@ def list_item_schema():
         "required": list(LIST_FIELDS),
         "properties": {field: schema["properties"][field] for field in LIST_FIELDS},
     }
-
-
-def list_item(document):
-    return {field: document[field] for field in LIST_FIELDS}
 
 
 class _JSONSchemaType:
@@ -285,18 +286,21 @@ def paginated(request, items, page, page_size):
     }
 
 
+# A list item's keys read straight out of the stored document (``item_<key>``: a model field may bear the key's name).
+LIST_ITEM_VALUES = {f"item_{field}": KeyTransform(field, "document") for field in LIST_FIELDS}
+
+
 def entry_page(request, entries, page, page_size):
-    current, meta = paginated(request, entries, page, page_size)
-    documents = [document for _, document in published_documents(current.object_list)]
-    stamp_last_modified(request, [document["last_updated"] or document["published"] for document in documents])
-    return {**meta, "results": [list_item(document) for document in documents]}
+    """One page of ``entries`` (published versions, in order) as list items: the count, the page's ids, its items.
 
-
-def stamp_last_modified(request, stamps):
-    """Remember the newest of ``stamps`` (ISO datetimes) for the response's Last-Modified."""
-    stamps = [datetime.datetime.fromisoformat(stamp) for stamp in stamps if stamp]
-    if stamps:
-        request.api_last_modified = max(stamps)
+    Items are the documents' ``LIST_FIELDS`` only, read for the page's rows by id: selected with the
+    ordered page, PostgreSQL would unpack every matching document before the limit (0.8 s for 7,724).
+    """
+    current, meta = paginated(request, entries.values_list("pk", flat=True), page, page_size)
+    ids = list(current.object_list)
+    items = {row["pk"]: row for row in PublishedEntry.objects.filter(pk__in=ids).values("pk", **LIST_ITEM_VALUES)}
+    results = [{field: items[pk][f"item_{field}"] for field in LIST_FIELDS} for pk in ids if pk in items]
+    return {**meta, "results": results}
 
 
 def in_utc(moment):
@@ -308,8 +312,9 @@ def in_utc(moment):
         return datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
-def entry_link(disorder):
-    return {"title": disorder.title, "slug": disorder.slug, "url": absolute_url(disorder.get_absolute_url())}
+def entry_link(entry):
+    """A published version as other resources list it: its published title and address."""
+    return {"title": entry.title, "slug": entry.slug, "url": absolute_url(entry.get_absolute_url())}
 
 
 PageNumber = Annotated[int, Field(ge=1, le=100_000)]
@@ -353,32 +358,49 @@ class EntryFilters(Schema):
 
 @api.get("/entries", response={200: EntryPage, **ERRORS}, url_name="entries", summary="Published entries, by title")
 def entries(request, filters: Query[EntryFilters]):
-    found = Disorder.objects.published()
+    found = PublishedEntry.objects.all()
+    # Codes, classifications, dates and titles as the published versions have them (GIN-indexed columns).
     if filters.code_value is not None:
         systems = [filters.code_system] if filters.code_system else list(Code.System)
-        codes = Code.objects.filter(system__in=systems, value__in={filters.code_value, filters.code_value.upper()})
-        found = found.filter(Exists(codes.filter(disorder=OuterRef("pk"))))
+        keys = [key for system in systems for key in search.code_keys(system, filters.code_value)]
+        found = found.filter(codes__has_any_keys=keys)
     elif filters.code_system is not None:
-        found = found.filter(Exists(Code.objects.filter(system=filters.code_system, disorder=OuterRef("pk"))))
+        found = found.filter(carries_code_of(filters.code_system))
     if filters.classification is not None:
         node = get_object_or_404(Classification, slug=filters.classification)
-        found = found.filter(classifications__in=node.descendants(include_self=True)).distinct()
+        found = found.with_classification(node.descendants(include_self=True).values_list("pk", flat=True))
     if filters.updated_since is not None:
         found = found.filter(content_changed_at__gte=in_utc(filters.updated_since))
     if filters.letter is not None:
         initial = filters.letter.upper() if filters.letter != OTHER_INITIAL else OTHER_INITIAL
-        titles = DisorderName.objects.filter(kind=DisorderName.Kind.TITLE).starting_with(initial)
-        found = found.filter(Exists(titles.filter(disorder=OuterRef("pk"))))
-    return entry_page(request, found.order_by("title", "pk").only("pk"), filters.page, filters.page_size)
+        titles = PublishedName.objects.filter(kind=PublishedName.Kind.TITLE).starting_with(initial)
+        found = found.filter(Exists(titles.filter(entry=OuterRef("pk"))))
+    return entry_page(request, found.order_by("title", "pk"), filters.page, filters.page_size)
 
 
-@api.get("/entries/{slug}", response={200: EntryDocument, **ERRORS}, url_name="entry", summary="One entry, whole")
+def carries_code_of(system):
+    """Published versions with some code of ``system``: a key of their ``codes`` starting ``"<system>:"``."""
+    sql = "EXISTS (SELECT 1 FROM jsonb_object_keys(disorders_publishedentry.codes) AS key WHERE starts_with(key, %s))"
+    return RawSQL(sql, [f"{system}:"], output_field=BooleanField())
+
+
+@api.get(
+    "/entries/{slug}",
+    response={200: EntryDocument, 301: None, **ERRORS},
+    url_name="entry",
+    summary="One entry, whole (an old address moves to the new one)",
+)
 def entry(request, slug: str):
-    _, document = next(published_documents(Disorder.objects.filter(slug=slug)), (None, None))
-    if document is None:
-        raise Http404("No published entry has this slug.")
-    stamp_last_modified(request, [document["last_updated"] or document["published"]])
-    return document
+    published = PublishedEntry.objects.filter(slug=slug).only("document", "updated_at").first()
+    if published is None:
+        # The site's rule for an entry whose address changed: 301 to where it is now.
+        moved = entry_moved_from(slug, Disorder.objects.published().select_related("published"))
+        if moved is None:
+            raise Http404("No published entry has this slug.")
+        return HttpResponsePermanentRedirect(api_url("entry", moved.published.slug))
+    # When this version was published: a republish may change the document without a content change.
+    request.api_last_modified = published.updated_at
+    return export_document(published.document)
 
 
 SearchText = Annotated[str, Field(min_length=1, max_length=search.MAX_QUERY_LENGTH)]
@@ -388,7 +410,7 @@ SearchText = Annotated[str, Field(min_length=1, max_length=search.MAX_QUERY_LENG
 def search_entries(request, q: SearchText, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     """Names (typos forgiven), codes (ORPHA:558, Q87.4, OMIM 154700), genes, signs and text, best first."""
     query = " ".join(q.split())
-    results = search.search(query) if query else Disorder.objects.none()
+    results = search.search(query) if query else PublishedEntry.objects.none()
     return entry_page(request, results, page, page_size)
 
 
@@ -456,23 +478,31 @@ def organization_link(organization):
 )
 def organization(request, slug: str):
     found = get_object_or_404(Organization.objects.listed_by_published_entries().prefetch_related("phones"), slug=slug)
-    listing = Disorder.objects.published().filter(resources__organization=found).only("title", "slug")
+    listing = PublishedEntry.objects.filter(organization_ids__contains=[found.pk]).only("title", "slug")
     return {
         **Exporter.organization_dict(found),
         "slug": found.slug,
-        "entries": [entry_link(disorder) for disorder in listing.order_by("title", "pk")],
+        "entries": [entry_link(entry) for entry in listing.order_by("title", "pk")],
     }
 
 
 @api.get("/genes", response={200: GenePage, **ERRORS}, url_name="genes", summary="Genes of published entries")
 def genes(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
-    found = in_published_entries(Gene, GeneAssociation).only("symbol", "name").order_by("symbol")
+    found = in_published_entries(Gene).only("symbol", "name").order_by("symbol")
     current, meta = paginated(request, found, page, page_size)
     return {**meta, "results": [gene_link(gene) for gene in current.object_list]}
 
 
 def gene_link(gene):
     return {"symbol": gene.symbol, "name": gene.name, "url": absolute_url(gene.get_absolute_url())}
+
+
+def published_value(column, key, output_field):
+    """The value under ``key`` in a published version's JSON ``column`` (``genes`` or ``signs``), alone.
+
+    Raw SQL: the keys are ids as text, which Django's key lookups would read as array indexes.
+    """
+    return RawSQL(f"disorders_publishedentry.{column} -> %s", [key], output_field=output_field)
 
 
 @api.get(
@@ -482,14 +512,19 @@ def gene_link(gene):
     summary="A gene and the entries it is involved in",
 )
 def gene(request, symbol: str):
-    found = get_object_or_404(in_published_entries(Gene, GeneAssociation), symbol=symbol)
-    links = found.associations.filter(disorder__in=Disorder.objects.published()).select_related("disorder")
-    links = links.order_by("disorder__title", "disorder__pk", "association")
+    found = get_object_or_404(in_published_entries(Gene), symbol=symbol)
+    listing = PublishedEntry.objects.with_gene(found).only("title", "slug")
+    listing = listing.annotate(associations=published_value("genes", str(found.pk), JSONField()))
     return {
         **gene_link(found),
         "hgnc_id": found.hgnc_id,
         "omim_id": found.omim_id,
-        "entries": [{**entry_link(link.disorder), "association": link.association} for link in links],
+        # One item per way the gene is involved, as the entry's published version lists them.
+        "entries": [
+            {**entry_link(entry), "association": association}
+            for entry in listing.order_by("title", "pk")
+            for association in sorted(entry.associations)
+        ],
     }
 
 
@@ -497,7 +532,7 @@ def gene(request, symbol: str):
     "/signs", response={200: SignPage, **ERRORS}, url_name="signs", summary="Signs (HPO terms) of published entries"
 )
 def signs(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
-    found = in_published_entries(Sign, DisorderSign).only("hpo_id", "name").order_by("name", "hpo_id")
+    found = in_published_entries(Sign).only("hpo_id", "name").order_by("name", "hpo_id")
     current, meta = paginated(request, found, page, page_size)
     return {**meta, "results": [sign_link(sign) for sign in current.object_list]}
 
@@ -513,12 +548,15 @@ def sign_link(sign):
     summary="A sign and the entries that have it",
 )
 def sign(request, hpo_id: str):
-    found = get_object_or_404(in_published_entries(Sign, DisorderSign), hpo_id=hpo_id)
-    links = found.disorder_signs.filter(disorder__in=Disorder.objects.published()).select_related("disorder")
-    links = links.order_by(DisorderSign._meta.ordering[0], "disorder__title", "disorder__pk")
+    found = get_object_or_404(in_published_entries(Sign), hpo_id=hpo_id)
+    listing = PublishedEntry.objects.with_sign(found).only("title", "slug")
+    listing = listing.annotate(frequency=published_value("signs", str(found.pk), JSONField()))
+    # As the sign's page orders them: the most frequent first (the frequencies' own order), then by title.
+    frequencies = list(DisorderSign.Frequency)
+    listing = sorted(listing, key=lambda entry: (frequencies.index(entry.frequency), entry.title.lower(), entry.pk))
     return {
         **sign_link(found),
-        "entries": [{**entry_link(link.disorder), "frequency": link.frequency} for link in links],
+        "entries": [{**entry_link(entry), "frequency": entry.frequency} for entry in listing],
     }
 
 

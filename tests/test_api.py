@@ -10,10 +10,22 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from openapi_spec_validator import validate
 
+from disorders import history, publication
 from disorders.api import LIST_FIELDS, entry_schema
-from disorders.models import Code, Disorder, DisorderSign, PreviousSlug
+from disorders.models import (
+    Code,
+    Disorder,
+    DisorderResource,
+    DisorderSign,
+    Gene,
+    GeneAssociation,
+    PublishedEntry,
+    Sign,
+)
+from resources.models import Organization
 from tests.factories import (
     make_classification,
     make_code,
@@ -21,6 +33,7 @@ from tests.factories import (
     make_disorder_sign,
     make_gene_association,
     make_organization,
+    republish,
 )
 from tests.sample_entries import make_jmml_entry
 
@@ -132,10 +145,14 @@ def test_drafts_are_nowhere_in_the_api(client, jmml):
 
 def test_entries_filter_by_code_classification_update_and_letter(client, jmml):
     Disorder.objects.filter(pk=jmml.pk).update(content_changed_at=timezone.now())
-    other = make_disorder("Aarskog syndrome", content_changed_at=timezone.now() - timedelta(days=30))
-    make_code(other, Code.System.ICD10, "Q87.1")
+    republish(jmml)
     tree = make_classification("Body systems")
-    other.classifications.add(make_classification("Skeleton", parent=tree))
+    other = make_disorder(
+        "Aarskog syndrome",
+        content_changed_at=timezone.now() - timedelta(days=30),
+        classifications=[make_classification("Skeleton", parent=tree)],
+    )
+    make_code(other, Code.System.ICD10, "Q87.1")
 
     def slugs(**query):
         return [item["slug"] for item in api(client, "entries", query=query).json()["results"]]
@@ -143,6 +160,9 @@ def test_entries_filter_by_code_classification_update_and_letter(client, jmml):
     assert slugs() == [other.slug, jmml.slug]
     assert slugs(code_system="ICD-10", code_value="q87.1") == [other.slug]
     assert slugs(code_value="86834") == [jmml.slug]
+    assert slugs(code_system="ICD-10") == [other.slug, jmml.slug]
+    assert slugs(code_system="UMLS") == [jmml.slug]
+    assert slugs(code_system="OMIM") == []
     assert slugs(classification=tree.slug) == [other.slug]  # under the root, at any depth
     assert slugs(updated_since=(timezone.now() - timedelta(days=1)).isoformat()) == [jmml.slug]
     # ISO 8601 allows offsets PostgreSQL refuses (found by schemathesis): read in UTC, never a 500.
@@ -203,26 +223,179 @@ def test_classifications_genes_signs_and_organizations(client, jmml):
     assert api(client, "organization", only_for_drafts.slug).status_code == 404
 
 
+# Queries per route, whatever the number of entries listed: published rows read by id, never one query per entry.
+QUERY_BUDGETS = {
+    ("entries", ()): 3,  # count, the page's ids, its items
+    ("search", ()): 3,
+    ("entry", ("budget-syndrome-3",)): 1,
+    ("gene", ("ABCC8",)): 2,
+    ("sign", ("HP:0001250",)): 2,
+    ("organization", ("budget-helpers",)): 3,  # the organization, its phones, its entries
+    ("genes", ()): 2,
+    ("signs", ()): 2,
+    ("organizations", ()): 2,
+}
+
+
+def test_each_route_has_a_query_budget_whatever_it_lists(client, django_assert_max_num_queries):
+    helpers = make_organization("Budget Helpers", phones=[("tel", "555-0100")])
+    for number in range(12):
+        disorder = make_disorder(f"Budget Syndrome {number}", synonyms=[f"BS{number}"])
+        make_gene_association(disorder, "ABCC8")
+        make_disorder_sign(disorder, "HP:0001250", "Seizure")
+        DisorderResource.objects.create(disorder=disorder, organization=helpers)
+        republish(disorder)
+    for (name, args), budget in QUERY_BUDGETS.items():
+        query = {"q": "budget", "page_size": 10} if name == "search" else {"page_size": 10}
+        with django_assert_max_num_queries(budget):
+            response = api(client, name, *args, query=query if name in ("entries", "search") else None)
+        assert response.status_code == 200, name
+    listed = api(client, "entries", query={"page_size": 10}).json()
+    assert (listed["count"], len(listed["results"]), listed["results"][0]["synonyms"]) == (12, 10, ["BS0"])
+    assert len(api(client, "gene", "ABCC8").json()["entries"]) == 12
+
+
 # --- HTTP -----------------------------------------------------------------------------------------------------------
 
 
-def test_conditional_get_answers_304_by_etag_and_by_date(client, jmml):
+def test_conditional_get_answers_304_by_etag_and_by_date(client, jmml, editor, reviewer):
     first = api(client, "entry", jmml.slug)
     assert first["ETag"] and first["Last-Modified"]
     assert api(client, "entry", jmml.slug, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert api(client, "entry", jmml.slug, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     listing = api(client, "entries")
     assert api(client, "entries", HTTP_IF_NONE_MATCH=listing["ETag"]).status_code == 304
+    # A list changes when an entry leaves it, which no listed row's date says: lists have an ETag only.
+    assert not listing.has_header("Last-Modified")
 
+    history.ensure_baseline(jmml)
     jmml.summary = "Changed."
     jmml.save()
-    assert api(client, "entry", jmml.slug, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    history.record_revision(jmml, user=editor)
+    # Saved, not published: what readers have is still good.
+    assert api(client, "entry", jmml.slug, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    publication.publish(jmml, user=reviewer)
+    changed = api(client, "entry", jmml.slug, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    # Last-Modified is when this version was published (a republish may change a document, not its content date).
+    assert changed["Last-Modified"] == http_date(PublishedEntry.objects.get(pk=jmml.pk).updated_at.timestamp())
+    assert api(client, "entries", HTTP_IF_NONE_MATCH=listing["ETag"]).status_code == 200
 
 
-def test_a_slug_rename_changes_the_document_address_and_the_old_one_is_gone_from_the_api(client, jmml):
-    PreviousSlug.objects.create(disorder=jmml, slug=jmml.slug)
-    Disorder.objects.filter(pk=jmml.pk).update(slug="jmml")
+def test_a_published_slug_rename_moves_the_entry_and_the_old_address_answers_301(client, jmml, editor, reviewer):
+    old_slug = jmml.slug
+    history.ensure_baseline(jmml)
+    jmml.slug = "jmml"
+    jmml.save()
+    history.record_revision(jmml, user=editor, comment="Shorter address")
+    # Saved, not published: the API keeps the published address; the pending one is not public.
+    assert api(client, "entry", old_slug).json()["slug"] == old_slug
+    assert api(client, "entry", "jmml").status_code == 404
+
+    publication.publish(jmml, user=reviewer)
     assert api(client, "entry", "jmml").json()["url"] == f"{SITE}/disorders/jmml/"
+    moved = api(client, "entry", old_slug)
+    assert (moved.status_code, moved["Location"]) == (301, f"{SITE}/api/v1/entries/jmml")
+    assert moved["Access-Control-Allow-Origin"] == "*"
+
+
+def test_an_editors_unpublished_change_is_nowhere_in_the_api_until_it_is_published(client, jmml, editor, reviewer):
+    old_title, old_slug = jmml.title, jmml.slug
+    history.ensure_baseline(jmml)
+    # An editor's change saved on the working copy: a new title and address, and a new code, classification,
+    # gene, sign and organization.
+    jmml.title, jmml.slug = "Zellweger-like leukemia", "zellweger-like-leukemia"
+    jmml.save()
+    Code.objects.create(disorder=jmml, system=Code.System.OMIM, value="607785")
+    body_systems = make_classification("Body systems")
+    jmml.classifications.add(make_classification("Blood", parent=body_systems))
+    kras = Gene.objects.create(symbol="KRAS", name="KRAS proto-oncogene")
+    GeneAssociation.objects.create(disorder=jmml, gene=kras, association="Disease-causing somatic mutation(s) in")
+    thrombocytopenia = Sign.objects.create(hpo_id="HP:0001873", name="Thrombocytopenia")
+    DisorderSign.objects.create(disorder=jmml, sign=thrombocytopenia, frequency=DisorderSign.Frequency.FREQUENT)
+    helpers = Organization.objects.create(name="Blood Helpers", slug="blood-helpers")
+    DisorderResource.objects.create(disorder=jmml, organization=helpers)
+    history.record_revision(jmml, user=editor, comment="Renamed; more codes and links")
+    recently = (timezone.now() - timedelta(hours=1)).isoformat()
+
+    def listed(name, field, *args, key="results", **query):
+        return [item[field] for item in api(client, name, *args, query=query).json()[key]]
+
+    def count(**query):
+        return api(client, "entries", query=query).json()["count"]
+
+    def status(name, *args):
+        return api(client, name, *args).status_code
+
+    def seen():
+        """Everything a client can learn of the entry through the API."""
+        old, new = api(client, "entry", old_slug), api(client, "entry", "zellweger-like-leukemia")
+        shown = (old if old.status_code == 200 else new).json()
+        return {
+            "addresses": (old.status_code, new.status_code),
+            "title and codes": (shown["title"], [code["system"] for code in shown["codes"]]),
+            "titles": listed("entries", "title"),
+            "OMIM code": count(code_system="OMIM", code_value="607785"),
+            "any OMIM": count(code_system="OMIM"),
+            "classified": count(classification=body_systems.slug),
+            "updated lately": count(updated_since=recently),
+            "under Z": count(letter="Z"),
+            "searched": listed("search", "title", q="zellweger"),
+            "suggested": listed("suggest", "title", q="zellw"),
+            "genes": listed("genes", "symbol"),
+            "KRAS": status("gene", "KRAS"),
+            "PTPN11's entries": listed("gene", "title", "PTPN11", key="entries"),
+            "signs": listed("signs", "hpo_id"),
+            "thrombocytopenia": status("sign", "HP:0001873"),
+            "splenomegaly's entries": listed("sign", "title", "HP:0001744", key="entries"),
+            "Blood Helpers listed": "blood-helpers" in listed("organizations", "slug"),
+            "Blood Helpers": status("organization", "blood-helpers"),
+        }
+
+    assert seen() == {
+        "addresses": (200, 404),
+        "title and codes": (old_title, ["ICD-10", "ORPHA", "UMLS"]),
+        "titles": [old_title],
+        "OMIM code": 0,
+        "any OMIM": 0,
+        "classified": 0,
+        "updated lately": 0,
+        "under Z": 0,
+        "searched": [],
+        "suggested": [],
+        "genes": ["PTPN11"],
+        "KRAS": 404,
+        "PTPN11's entries": [old_title],
+        "signs": ["HP:0001744"],
+        "thrombocytopenia": 404,
+        "splenomegaly's entries": [old_title],
+        "Blood Helpers listed": False,
+        "Blood Helpers": 404,
+    }
+
+    publication.publish(jmml, user=reviewer)
+    new_title = "Zellweger-like leukemia"
+    validate_entry(api(client, "entry", "zellweger-like-leukemia").json())
+    assert seen() == {
+        "addresses": (301, 200),  # the old address moved
+        "title and codes": (new_title, ["ICD-10", "OMIM", "ORPHA", "UMLS"]),
+        "titles": [new_title],
+        "OMIM code": 1,
+        "any OMIM": 1,
+        "classified": 1,
+        "updated lately": 1,
+        "under Z": 1,
+        "searched": [new_title],
+        "suggested": [new_title],
+        "genes": ["KRAS", "PTPN11"],
+        "KRAS": 200,
+        "PTPN11's entries": [new_title],
+        "signs": ["HP:0001744", "HP:0001873"],
+        "thrombocytopenia": 200,
+        "splenomegaly's entries": [new_title],
+        "Blood Helpers listed": True,
+        "Blood Helpers": 200,
+    }
 
 
 def test_only_get_and_head_and_cors_is_open(client, jmml):
