@@ -23,12 +23,11 @@ from django.utils import timezone
 
 from disorders import history
 from disorders.export import Exporter
+from disorders.history.kinds import PUBLISHED_COMMENT, UNPUBLISHED_COMMENT
 from disorders.models import Disorder, EntryRevision, Publication, PublishedEntry
 from disorders.signals import entry_published
 
 BATCH_SIZE = 200  # entries built and written per round trip in a bulk publish
-PUBLISHED_COMMENT = "Published"
-UNPUBLISHED_COMMENT = "Unpublished"
 # The document's HTML parts: everything above the site disclaimers, and the entry's footer below them.
 HTML_PARTS = {"content": "includes/entry_content.html", "footer": "includes/entry_footer.html"}
 

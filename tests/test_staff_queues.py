@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disorders import history
-from disorders.models import Disorder
-from tests.conftest import make_staff
+from disorders.importers.nord import load_abstracts
+from disorders.models import Disorder, PublishedEntry
+from tests.conftest import DEMO_NORD_DIR, make_staff
 from tests.factories import make_disorder
 from tests.full_size import FULL_SIZE, build_full_size
 
@@ -190,6 +191,8 @@ def changed(full, django_user_model):
     history.record_revision(second, user=reviewer, comment="Reverted to revision 1")
     Disorder.objects.filter(pk=first.pk).update(last_reviewed_on=full.today)
     history.record_revision(first, user=reviewer, comment="Marked reviewed")
+    Disorder.objects.filter(pk=first.pk).update(status=Disorder.Status.IN_REVIEW)
+    history.record_revision(first, user=editor, comment="Submitted for review: please check the summary", force=True)
     full.editor, full.reviewer = editor, reviewer
     return full
 
@@ -214,6 +217,7 @@ def test_an_import_run_is_one_line_in_recent_changes_with_a_count_and_a_link(cha
     response = recent(client, django_assert_max_num_queries)
 
     assert described(response.context["lines"]) == [
+        ("Entry 00000", "publication"),
         ("Entry 00000", "review"),
         ("Entry 00001", "revert"),
         ("Entry 00001", "edit"),
@@ -239,6 +243,7 @@ def test_recent_changes_filter_by_kind_source_person_and_entry_at_full_size(chan
     assert lines(kind="edit") == [("Entry 00001", "edit"), ("Entry 00000", "edit")]
     assert lines(kind="revert") == [("Entry 00001", "revert")]
     assert lines(kind="review") == [("Entry 00000", "review")]
+    assert lines(kind="publication") == [("Entry 00000", "publication")]
     # NORD's entries are the odd ones: half the run, and the second entry's changes.
     assert lines(source=changed.nord.pk) == [
         ("Entry 00001", "revert"),
@@ -246,6 +251,7 @@ def test_recent_changes_filter_by_kind_source_person_and_entry_at_full_size(chan
         (f"{FULL_SIZE // 2} entries", "import"),
     ]
     assert lines(user=changed.reviewer.pk) == [("Entry 00000", "review"), ("Entry 00001", "revert")]
+    assert lines(user=changed.editor.pk, kind="publication") == [("Entry 00000", "publication")]
     # One entry: each of its revisions, the import's too, numbered in the entry's own history.
     one = recent(client, django_assert_max_num_queries, entry="Entry 00001").context["lines"]
     assert described(one) == [("Entry 00001", "revert"), ("Entry 00001", "edit"), ("Entry 00001", "import")]
@@ -274,3 +280,14 @@ def test_history_numbers_revisions_per_entry_not_by_global_id(editor_client, edi
     assert compare.context["new_heading"].startswith("Revision 3 (")
     labels = [label for _, label in compare.context["form"].fields["from_revision"].choices]
     assert [label.split(" — ")[0] for label in labels] == ["3", "2", "1"]
+
+
+def test_an_import_that_publishes_is_still_one_line_in_recent_changes(editor_client):
+    # --publish records the status in the import's own revisions: no "Published" revision per entry beside the run.
+    load_abstracts(sorted(DEMO_NORD_DIR.glob("*.txt")), publish=True)
+
+    lines = editor_client.get(reverse("recent_changes")).context["lines"]
+
+    assert [(line.kind, line.run_size) for line in lines] == [("import", 2)]
+    assert Disorder.objects.filter(status=Disorder.Status.PUBLISHED).count() == 2
+    assert PublishedEntry.objects.count() == 2

@@ -1,8 +1,8 @@
-"""Kinds of revision (an editor's change, an import, a revert, a review), told from the revision's comment.
+"""Kinds of revision (an editor's change, an import, a revert, a review, a publication), told from the comment.
 
 The one place that classifies revisions: recent changes filter by it in SQL (:func:`kind_condition`)
-and label each line in Python (:func:`revision_kind`), from the same rules. A new kind (issue 9's
-publication) is one more ``RevisionKind`` in ``REVISION_KINDS``.
+and label each line in Python (:func:`revision_kind`), from the same rules. A new kind is one more
+``RevisionKind`` in ``REVISION_KINDS``.
 """
 
 from dataclasses import dataclass
@@ -13,9 +13,13 @@ from django.db.models import Q
 
 from disorders.history.restore import RECOVERED_COMMENT
 from disorders.importers import IMPORT_COMMENT_PREFIX
+from disorders.models import ReviewStep
 
 REVERT_COMMENT_PREFIX = "Reverted to revision"  # restore.revert_entry's comment
 REVIEWED_COMMENT = "Marked reviewed"
+# disorders.publication's comments when it marks an entry published or withdraws it.
+PUBLISHED_COMMENT = "Published"
+UNPUBLISHED_COMMENT = "Unpublished"
 EDIT = "edit"  # every revision no other kind claims
 
 
@@ -42,6 +46,16 @@ REVISION_KINDS = (
     RevisionKind("import", "Import", prefixes=(IMPORT_COMMENT_PREFIX,)),
     RevisionKind("revert", "Revert or recovery", prefixes=(REVERT_COMMENT_PREFIX,), exact=(RECOVERED_COMMENT,)),
     RevisionKind("review", "Review", exact=(REVIEWED_COMMENT,), suffixes=("(marked reviewed)",)),
+    # Publishing, withdrawing and the review steps (disorders.publication, disorders.workflow).
+    RevisionKind(
+        "publication",
+        "Publication or review step",
+        prefixes=(
+            PUBLISHED_COMMENT,
+            UNPUBLISHED_COMMENT,
+            *(label for _, label in ReviewStep.Action.choices),
+        ),
+    ),
 )
 KIND_CHOICES = [(EDIT, "Editor's change")] + [(kind.key, kind.label) for kind in REVISION_KINDS]
 KIND_LABELS = dict(KIND_CHOICES)
