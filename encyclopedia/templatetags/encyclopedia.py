@@ -1,5 +1,6 @@
 """Site-wide template helpers: ``{% load encyclopedia %}``."""
 
+import functools
 import json
 
 from django import template
@@ -13,14 +14,20 @@ from encyclopedia.markup import paragraphs, render_markdown
 register = template.Library()
 
 # Inside <script>, "</script>" or "<!--" in a string would end or confuse the element; JSON may spell them escaped.
-_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_JSON_SCRIPT_ESCAPES = [("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")]
 
 
 @register.filter(name="markdown")
 def markdown_filter(text):
     """Editor-written Markdown as sanitized HTML: ``{{ section.body|markdown }}``."""
     # Safe to mark: render_markdown passes everything through nh3's allow-list.
-    return mark_safe(render_markdown(text))
+    return mark_safe(_rendered(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered(text):
+    # The same text renders the same: the site disclaimers on every entry page are rendered once per process.
+    return render_markdown(text)
 
 
 register.filter("paragraphs", paragraphs)
@@ -57,6 +64,8 @@ def json_ld(data):
     Like Django's ``json_script``, with <, > and & escaped so stored text cannot close the element;
     a data block is not executed, so it stays within a strict Content-Security-Policy.
     """
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    for character, escaped in _JSON_SCRIPT_ESCAPES:  # three replaces: many times faster than str.translate
+        payload = payload.replace(character, escaped)
     # Safe: the payload is JSON with every character that could end the element escaped.
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
