@@ -109,7 +109,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Two test runs at once (say, two checkouts sharing a server) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Per process, room for the reader pages of a whole import (Django keeps 300 by default): about 15 KB a page.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://?MAX_ENTRIES=20000")}
 # How long browsers and shared proxies may keep a reader page (signed-in staff always get a private copy).
 READER_CACHE_SECONDS = env.int("READER_CACHE_SECONDS", default=300)
 # How long the server keeps a whole reader page in CACHES (0: never); a publish or any change readers see
