@@ -147,10 +147,11 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     stored = Disorder.objects.filter(pk__in=ids).prefetch_related(*parts, "classifications").in_bulk()
     now = timezone.now()
     changed = []  # (instance, stored row, old snapshot, new snapshot)
+    serialized_parts = {}  # pk → its parts as serialized, for the versions of those that changed
     for disorder in batch:
         row = stored[disorder.pk]
         old = old_snapshots.get(previous.get(disorder.pk))
-        new = _snapshot_of(row)
+        new, serialized_parts[row.pk] = _snapshot_of(row)
         if disorder.pk in forced or old is None or new != old:
             changed.append((disorder, row, old, new))
     moved = [row.pk for _, row, old, new in changed if old is None or new.content != old.content]
@@ -166,7 +167,7 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
         if old is not None:
             row.version += 1
         revisions.append(Revision(date_created=now, user=user, comment=comments.get(row.pk, comment)))
-        versions.append(_versions_of(row))
+        versions.append(_versions_of(row, serialized_parts[row.pk]))
         disorder.version, disorder.content_changed_at = row.version, row.content_changed_at
     Revision.objects.bulk_create(revisions)
     for revision, (_, row, _, _), row_versions in zip(revisions, changed, versions, strict=True):
@@ -184,24 +185,32 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
 
 
 def _snapshot_of(row):
-    """:func:`current_snapshot` of a row fetched with its parts prefetched (no query)."""
-    rows = {part.name: {child.pk: _fields(child) for child in getattr(row, part.name).all()} for part in PARTS}
-    return Snapshot(entry=_fields(row), rows=rows)
+    """:func:`current_snapshot` of a row fetched with its parts prefetched (no query), and its parts as serialized."""
+    parts = [(part.name, child, _serialized(child)) for part in PARTS for child in getattr(row, part.name).all()]
+    snapshot = Snapshot(entry=_fields(_serialized(row)))
+    for name, child, text in parts:
+        snapshot.rows[name][child.pk] = _fields(text)
+    return snapshot, [(child, text) for _, child, text in parts]
 
 
-def _fields(obj):
-    """The fields reversion stores for ``obj``, parsed as :func:`load_snapshots` parses them."""
+def _serialized(obj):
+    """What reversion stores for ``obj``: its own adapter's fields and format."""
     options = _get_options(type(obj))
-    data = serializers.serialize(options.format, [obj], fields=options.fields)
-    return _normalized(json.loads(data)[0]["fields"])
+    return serializers.serialize(
+        options.format, (obj,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+    )
 
 
-def _versions_of(row):
-    """The Version rows reversion would write for the entry ``row`` and every part it follows (no query)."""
-    objects = [row, *(child for part in PARTS for child in getattr(row, part.name).all())]
+def _fields(text):
+    """Stored fields, parsed as :func:`load_snapshots` parses them."""
+    return _normalized(json.loads(text)[0]["fields"])
+
+
+def _versions_of(row, parts):
+    """The Version rows reversion would write for the entry ``row`` (as it is now) and the ``parts`` it follows,
+    given as ``(row, serialized)``; no query."""
     versions = []
-    for obj in objects:
-        # reversion's own adapter (fields, format) and database choice, so the text is what it would store.
+    for obj, text in [(row, _serialized(row)), *parts]:
         options = _get_options(type(obj))
         versions.append(
             Version(
@@ -209,12 +218,7 @@ def _versions_of(row):
                 object_id=force_str(getattr(obj, options.object_id_field)),
                 db=router.db_for_write(type(obj), instance=obj),
                 format=options.format,
-                serialized_data=serializers.serialize(
-                    options.format,
-                    (obj,),
-                    fields=options.fields,
-                    use_natural_foreign_keys=options.use_natural_foreign_keys,
-                ),
+                serialized_data=text,
                 object_repr=force_str(obj),
             )
         )
