@@ -173,9 +173,10 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     for revision, (_, row, _, _), row_versions in zip(revisions, changed, versions, strict=True):
         for version in row_versions:
             version.revision = revision
+        # By id: the revision caches its EntryRevision, and callers keep the revisions; not the row and its parts.
         metas.append(
             EntryRevision(
-                revision=revision, disorder=row, content_changed_at=row.content_changed_at, import_run=import_run
+                revision=revision, disorder_id=row.pk, content_changed_at=row.content_changed_at, import_run=import_run
             )
         )
     Version.objects.bulk_create([version for row_versions in versions for version in row_versions], batch_size=2000)
