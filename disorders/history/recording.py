@@ -131,6 +131,7 @@ def record_revisions(disorders, *, user=None, comments=None, comment="", forced=
 
 
 def _record_batch(batch, user, comments, comment, forced, import_run):
+    """One round of :func:`record_revisions`: ``{pk: revision or None}`` for the entries of ``batch``."""
     ids = [disorder.pk for disorder in batch]
     disorder_type = ContentType.objects.get_for_model(Disorder)
     previous = dict(
@@ -154,8 +155,8 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
         new, serialized_parts[row.pk] = _snapshot_of(row)
         if disorder.pk in forced or old is None or new != old:
             changed.append((disorder, row, old, new))
-    moved = [row.pk for _, row, old, new in changed if old is None or new.content != old.content]
-    Disorder.objects.filter(pk__in=moved).update(content_changed_at=now)
+    moved = {row.pk for _, row, old, new in changed if old is None or new.content != old.content}
+    Disorder.objects.filter(pk__in=list(moved)).update(content_changed_at=now)
     Disorder.objects.filter(pk__in=[row.pk for _, row, old, _ in changed if old is not None]).update(
         version=F("version") + 1
     )
