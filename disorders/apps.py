@@ -12,7 +12,7 @@ class DisordersConfig(AppConfig):
     verbose_name = "Encyclopedia entries"
 
     def ready(self):
-        # search is imported for its receivers: it connects the search index to entry_saved.
+        # search is imported for its receivers: it connects the search index to entry_saved and entries_saved.
         from django.db.models.signals import post_migrate
 
         from disorders import history, search  # noqa: F401

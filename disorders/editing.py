@@ -11,7 +11,10 @@ bulk import) and write inside it. The unit of work
 - records the entry as it stood if its history has nothing yet (``history.ensure_baseline``);
 - on leaving, records one revision per changed entry (``history.record_revision``, which
   moves ``version`` and, for content only, ``content_changed_at``, and sends ``entry_saved``
-  so the search index follows), then publishes what the writer asked to publish.
+  so the search index follows; for a bulk writer ``history.record_revisions``, the same in
+  bulk statements, sending ``entries_saved``), then publishes what the writer asked to publish;
+- for a bulk writer, holds a run-level advisory lock (:func:`lock_bulk_writers`): two imports
+  never interleave.
 
 No writer calls ``ensure_baseline``, ``record_revision`` or ``select_for_update`` on an entry
 itself; tests may, to build history.
@@ -19,10 +22,13 @@ itself; tests may, to build history.
 
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from disorders import history
 from disorders.models import Disorder, ImportRun
+
+# pg_advisory_xact_lock key of bulk writers ("ENCI" in ASCII): one import at a time.
+BULK_WRITERS_LOCK = 0x454E4349
 
 
 class UnitOfWork:
@@ -100,35 +106,45 @@ class UnitOfWork:
         run = None
         if self.import_run is not None and self._changed:
             run = ImportRun.objects.create(user=self.user, comment=self.import_run)
-        for number, (key, disorder) in enumerate(self._changed.items(), start=1):
-            # The status a publication gives is recorded in this revision, which the publication then points at.
+        # The status a publication gives is recorded in the entry's revision, which the publication then points at.
+        for disorder in self._changed.values():
             if disorder.pk in self._publish:
                 _set_status(disorder, Disorder.Status.PUBLISHED)
             elif disorder.pk in self._unpublish:
                 _set_status(disorder, Disorder.Status.ARCHIVED)
-            self.revisions[disorder.pk] = history.record_revision(
-                disorder,
-                user=self.user,
-                comment=self._comments.get(key, self.comment),
-                force=key in self._forced,
-                import_run=run,
-            )
-            if disorder.pk in self._publish:
-                from disorders import publication  # it builds reader documents from the models this module writes
+        self._record(run, progress)
+        for pk, comment in self._publish.items():
+            from disorders import publication  # it builds reader documents from the models this module writes
 
-                publication.publish(disorder, user=self.user, comment=self._publish[disorder.pk] or self.comment)
-            elif disorder.pk in self._unpublish:
-                from disorders import publication
+            publication.publish(self._entry(pk), user=self.user, comment=comment or self.comment)
+        for pk, comment in self._unpublish.items():
+            from disorders import publication
 
-                publication.unpublish(disorder, user=self.user, comment=self._unpublish[disorder.pk] or self.comment)
-            if progress is not None:
-                progress(number, len(self._changed))
+            publication.unpublish(self._entry(pk), user=self.user, comment=comment or self.comment)
         if run is not None and not any(self.revisions.values()):
             run.delete()  # a run that changed nothing is no change
         for ids, comment, publish_progress in self._publish_all:
             from disorders import publication
 
             publication.publish_many(ids, user=self.user, comment=comment, progress=publish_progress)
+
+    def _record(self, run, progress):
+        """One revision per changed entry, recorded in bulk (``history.record_revisions``)."""
+        keys = {}  # pk → key: once per entry, even if marked changed before and after it was first saved
+        for key, disorder in self._changed.items():
+            keys.setdefault(disorder.pk, key)
+        self.revisions = history.record_revisions(
+            [self._changed[key] for key in keys.values()],
+            user=self.user,
+            comment=self.comment,
+            comments={pk: self._comments[key] for pk, key in keys.items() if key in self._comments},
+            forced={pk for pk, key in keys.items() if key in self._forced},
+            import_run=run,
+            progress=progress,
+        )
+
+    def _entry(self, pk):
+        return next(disorder for disorder in self._changed.values() if disorder.pk == pk)
 
 
 def _set_status(disorder, status):
@@ -147,8 +163,19 @@ def entry_changes(*, user, comment="", progress=None, import_run=None):
     """
     work = UnitOfWork(user=user, comment=comment, import_run=import_run)
     with transaction.atomic():
+        lock_bulk_writers()
         yield work
         work._finish(progress)
+
+
+def lock_bulk_writers():
+    """Wait for any other bulk writer (an import) to finish, then keep others waiting until this transaction ends.
+
+    Two imports of overlapping data would otherwise interleave their writes (each matching entries the
+    other is creating) and deadlock or duplicate; editors' single-entry saves take row locks only.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BULK_WRITERS_LOCK])
 
 
 class EntryChange(UnitOfWork):
@@ -161,6 +188,17 @@ class EntryChange(UnitOfWork):
     @property
     def revision(self):
         return self.revisions.get(self.disorder.pk)
+
+    def _record(self, run, progress):
+        # One entry: the one-by-one path, which sends entry_saved for receivers that follow single saves.
+        for key, disorder in self._changed.items():
+            self.revisions[disorder.pk] = history.record_revision(
+                disorder,
+                user=self.user,
+                comment=self._comments.get(key, self.comment),
+                force=key in self._forced,
+                import_run=run,
+            )
 
     def publish(self, disorder=None, comment=""):
         super().publish(disorder or self.disorder, comment)

@@ -103,14 +103,16 @@ def latest_revision_ids(disorder_ids):
     return {row["disorder"]: row["last"] for row in rows}
 
 
-def _mark_published(disorder, *, user, comment):
-    """Make the working copy say it is published (status and first publication date), recorded as a revision."""
+def _mark_published(disorder, *, user, comment, record=True):
+    """Make the working copy say it is published (status and first publication date), recorded as a revision
+    (unless ``record`` is False: the caller records many in bulk)."""
     if disorder.status == Disorder.Status.PUBLISHED and disorder.published_at:
         return
     disorder.status = Disorder.Status.PUBLISHED
     disorder.published_at = disorder.published_at or timezone.now()
     disorder.save(update_fields=["status", "published_at", "updated_at"])
-    history.record_revision(disorder, user=user, comment=comment)
+    if record:
+        history.record_revision(disorder, user=user, comment=comment)
 
 
 def publish(disorder, *, user, comment=""):
@@ -133,7 +135,7 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
     """Publish these entries in bulk: those whose published version is missing or not their latest revision.
 
     For imports and migrations (an import records one revision per changed entry). Entries not yet
-    marked published are marked (one revision each); an entry with no revision at all is published
+    marked published are marked (one revision each, recorded in bulk); an entry with no revision at all is published
     as it stands, its publication pointing at no revision. Documents are
     built ``BATCH_SIZE`` at a time from prefetched rows and written with one statement per batch;
     returns the Publication rows recorded. Runs in one transaction; call it inside the writer's.
@@ -151,7 +153,8 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
         unmarked = Disorder.objects.filter(pk__in=due).exclude(pk__in=marked).select_for_update().order_by("pk")
         unmarked = list(unmarked)
         for disorder in unmarked:
-            _mark_published(disorder, user=user, comment=_with_comment(PUBLISHED_COMMENT, comment))
+            _mark_published(disorder, user=user, comment="", record=False)
+        history.record_revisions(unmarked, user=user, comment=_with_comment(PUBLISHED_COMMENT, comment))
         if unmarked:
             latest = latest_revision_ids(due)  # marking recorded a revision each
         exporter = Exporter()

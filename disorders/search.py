@@ -12,7 +12,8 @@ Readers search published versions only (``disorders.publication`` writes these o
 
 Staff and importers look up working copies: ``DisorderName`` holds their names, rebuilt by
 :func:`reindex` whenever ``entry_saved`` says an entry and all its rows were written (admin
-save, import, revert); :func:`entries_named` and :func:`entries_titled` read it.
+save, revert), or ``entries_saved`` says it of many (an import); :func:`entries_named` and
+:func:`entries_titled` read it.
 
 The ``encyclopedia`` configuration stems English words but keeps stop words, so "down" counts
 in "down syndrome".
@@ -56,7 +57,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, PublishedEntry, PublishedName, Sign
-from disorders.signals import entry_saved
+from disorders.signals import entries_saved, entry_saved
 from encyclopedia.markup import plain_text
 
 CONFIG = "encyclopedia"
@@ -133,6 +134,12 @@ def reindex_all(batch_size=1000):
 def refresh_entry(sender, disorder, **kwargs):
     """Keep the index of an entry current once the entry and all its rows are written."""
     reindex([disorder.pk])
+
+
+@receiver(entries_saved, dispatch_uid="disorders.search.refresh_many")
+def refresh_entries(sender, disorders, **kwargs):
+    """The same for entries written together (a bulk import): two statements for all of them."""
+    reindex([disorder.pk for disorder in disorders])
 
 
 TRIGRAM_THRESHOLDS = {

@@ -27,7 +27,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
-from disorders.signals import entry_saved
+from disorders.signals import entries_saved
 from resources.models import Organization, Phone
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_disorder, make_organization, make_source
@@ -525,19 +525,19 @@ def test_second_import_changes_nothing():
     assert {d.pk: (d.content_changed_at, d.version, d.updated_at) for d in Disorder.objects.all()} == stamps
 
 
-def test_entry_saved_signal_is_sent_for_created_and_updated_entries_only():
+def test_entries_saved_signal_is_sent_for_created_and_updated_entries_only():
     received = []
 
-    def receiver(sender, disorder, **kwargs):
-        received.append(disorder.title)
+    def receiver(sender, disorders, **kwargs):
+        received.extend(disorder.title for disorder in disorders)
 
-    entry_saved.connect(receiver)
+    entries_saved.connect(receiver)
     try:
         load_abstracts([JMML])
         load_abstracts([JMML, EXAMPLITIS])
         load_abstracts([JMML], publish=True)
     finally:
-        entry_saved.disconnect(receiver)
+        entries_saved.disconnect(receiver)
     assert received == ["Juvenile Myelomonocytic Leukemia", "Examplitis Syndrome", "Juvenile Myelomonocytic Leukemia"]
 
 

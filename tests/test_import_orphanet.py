@@ -43,7 +43,7 @@ from disorders.models import (
     Subdivision,
     Synonym,
 )
-from disorders.signals import entry_saved
+from disorders.signals import entries_saved
 from encyclopedia.markup import render_markdown
 from tests.conftest import DEMO_NORD_DIR, PROJECT_DIR, SHARED_DIR
 from tests.factories import make_code, make_disorder
@@ -631,19 +631,19 @@ def test_second_import_changes_nothing(nomenclature, rare_disease_list):
     assert {d.pk: (d.content_changed_at, d.version, d.updated_at) for d in Disorder.objects.all()} == stamps
 
 
-def test_entry_saved_is_sent_once_per_created_or_changed_entry():
+def test_entries_saved_is_sent_once_per_created_or_changed_entry():
     received = []
 
-    def receiver(sender, disorder, **kwargs):
-        received.append(disorder.title)
+    def receiver(sender, disorders, **kwargs):
+        received.extend(disorder.title for disorder in disorders)
 
-    entry_saved.connect(receiver)
+    entries_saved.connect(receiver)
     try:
         load_orphanet(packets=PACKETS)
         count = len(received)
         load_orphanet(packets=PACKETS)
     finally:
-        entry_saved.disconnect(receiver)
+        entries_saved.disconnect(receiver)
     assert count == 13
     assert len(received) == len(set(received)) == 13
 

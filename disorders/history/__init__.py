@@ -11,7 +11,8 @@ entry's revision only records which of them it pointed at.
   writer of an entry goes through) calls :func:`ensure_baseline` before the writer writes and
   :func:`record_revision` once all rows are saved. That one function decides whether anything changed, moves
   ``content_changed_at`` only when content did, bumps ``version`` (so a form opened
-  earlier is refused), keeps retired slugs, and sends ``entry_saved``.
+  earlier is refused), keeps retired slugs, and sends ``entry_saved``; :func:`record_revisions`
+  does the same for many entries in bulk statements (imports) and sends ``entries_saved``.
 - :mod:`~disorders.history.restore`: :func:`revert_entry` restores an entry's content from
   a revision and :func:`recover_entry` brings a deleted entry back from its last one (we
   never use reversion's own revert, which rebuilds every object in a revision and resets
@@ -28,6 +29,7 @@ from disorders.history.recording import (
     content_change_stamps,
     ensure_baseline,
     record_revision,
+    record_revisions,
     revision_years,
     system_user,
     user_label,
@@ -70,6 +72,7 @@ __all__ = [
     "latest_revision",
     "load_snapshots",
     "record_revision",
+    "record_revisions",
     "recover_entry",
     "recovery_refusal",
     "register_entry",

@@ -1,14 +1,40 @@
 """Recording revisions: the one path every writer of an entry goes through once its rows are saved."""
 
+import json
+
 import reversion
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef
+from django.core import serializers
+from django.db import router
+from django.db.models import F, Max, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.encoding import force_str
+from reversion.models import Revision, Version
+from reversion.revisions import _get_options
 
-from disorders.history.snapshots import current_snapshot, entry_versions, latest_revision, load_snapshots
+from disorders.history.registry import PARTS
+from disorders.history.snapshots import (
+    Snapshot,
+    _normalized,
+    current_snapshot,
+    entry_versions,
+    latest_revision,
+    load_snapshots,
+)
 from disorders.models import Disorder, EntryRevision, PreviousSlug
-from disorders.signals import entry_saved
+from disorders.signals import entries_saved, entry_saved
+
+# Entries recorded per round of record_revisions: a round holds their rows, snapshots and versions in memory.
+BATCH_SIZE = 500
+# What each part's __str__ (reversion's object_repr) reads beyond the row itself.
+_PART_RELATED = {
+    "attributions": ["source"],
+    "resources": ["organization"],
+    "gene_associations": ["gene"],
+    "signs": ["sign"],
+}
 
 BASELINE_COMMENT = "The entry as it stood before its update history was recorded"
 SYSTEM_USERNAME = "system"
@@ -75,6 +101,143 @@ def record_revision(disorder, *, user=None, comment="", force=False, import_run=
         revision = latest_revision(disorder)
     entry_saved.send(sender=Disorder, disorder=disorder)
     return revision
+
+
+def record_revisions(disorders, *, user=None, comments=None, comment="", forced=(), import_run=None, progress=None):
+    """Record revisions of many entries at once, as :func:`record_revision` would one by one; returns ``{pk: revision
+    or None}``.
+
+    For bulk writers (the unit of work of an import). Per :data:`BATCH_SIZE` entries: one query for
+    their previous revisions and one for those revisions' versions, one per part for their rows, then
+    bulk inserts of revisions, versions (serialized as reversion serializes them, so history pages and
+    :func:`load_snapshots` read them unchanged) and EntryRevision rows, and one update each for ``version``
+    and ``content_changed_at``. The same rules as :func:`record_revision`: no revision when nothing
+    differs (unless the entry's pk is in ``forced``), ``version`` up by one except for a first
+    revision, ``content_changed_at`` moved for content only, retired slugs kept. ``comments`` maps a pk
+    to the entry's own comment (else ``comment``). Sends ``entries_saved`` once per batch instead of
+    ``entry_saved`` per entry, so the names index is rebuilt in one pass. ``progress(done, total)``
+    after each batch.
+    """
+    disorders = list(disorders)
+    comments, forced = comments or {}, set(forced)
+    revisions = {}
+    for start in range(0, len(disorders), BATCH_SIZE):
+        batch = disorders[start : start + BATCH_SIZE]
+        revisions.update(_record_batch(batch, user, comments, comment, forced, import_run))
+        entries_saved.send(sender=Disorder, disorders=batch)
+        if progress is not None:
+            progress(start + len(batch), len(disorders))
+    return revisions
+
+
+def _record_batch(batch, user, comments, comment, forced, import_run):
+    """One round of :func:`record_revisions`: ``{pk: revision or None}`` for the entries of ``batch``."""
+    ids = [disorder.pk for disorder in batch]
+    disorder_type = ContentType.objects.get_for_model(Disorder)
+    previous = dict(
+        Version.objects.filter(content_type=disorder_type, object_id__in=[str(pk) for pk in ids])
+        .values("object_id")
+        .annotate(last=Max("revision_id"))
+        .values_list("object_id", "last")
+    )
+    previous = {int(object_id): revision_id for object_id, revision_id in previous.items()}
+    old_snapshots = load_snapshots(previous.values())
+    parts = [
+        Prefetch(part.name, part.model.objects.select_related(*_PART_RELATED.get(part.name, []))) for part in PARTS
+    ]
+    stored = Disorder.objects.filter(pk__in=ids).prefetch_related(*parts, "classifications").in_bulk()
+    now = timezone.now()
+    changed = []  # (instance, stored row, old snapshot, new snapshot)
+    serialized_parts = {}  # pk → its parts as serialized, for the versions of those that changed
+    for disorder in batch:
+        row = stored[disorder.pk]
+        old = old_snapshots.get(previous.get(disorder.pk))
+        new, serialized_parts[row.pk] = _snapshot_of(row)
+        if disorder.pk in forced or old is None or new != old:
+            changed.append((disorder, row, old, new))
+    moved = {row.pk for _, row, old, new in changed if old is None or new.content != old.content}
+    Disorder.objects.filter(pk__in=list(moved)).update(content_changed_at=now)
+    Disorder.objects.filter(pk__in=[row.pk for _, row, old, _ in changed if old is not None]).update(
+        version=F("version") + 1
+    )
+    _keep_retired_slugs([(row.pk, old, new) for _, row, old, new in changed])
+    revisions, versions, metas = [], [], []
+    for disorder, row, old, _ in changed:
+        if row.pk in moved:
+            row.content_changed_at = now
+        if old is not None:
+            row.version += 1
+        revisions.append(Revision(date_created=now, user=user, comment=comments.get(row.pk, comment)))
+        versions.append(_versions_of(row, serialized_parts[row.pk]))
+        disorder.version, disorder.content_changed_at = row.version, row.content_changed_at
+    Revision.objects.bulk_create(revisions)
+    for revision, (_, row, _, _), row_versions in zip(revisions, changed, versions, strict=True):
+        for version in row_versions:
+            version.revision = revision
+        # By id: the revision caches its EntryRevision, and callers keep the revisions; not the row and its parts.
+        metas.append(
+            EntryRevision(
+                revision=revision, disorder_id=row.pk, content_changed_at=row.content_changed_at, import_run=import_run
+            )
+        )
+    Version.objects.bulk_create([version for row_versions in versions for version in row_versions], batch_size=2000)
+    EntryRevision.objects.bulk_create(metas)
+    recorded = {row.pk: revision for revision, (_, row, _, _) in zip(revisions, changed, strict=True)}
+    return {disorder.pk: recorded.get(disorder.pk) for disorder in batch}
+
+
+def _snapshot_of(row):
+    """:func:`current_snapshot` of a row fetched with its parts prefetched (no query), and its parts as serialized."""
+    parts = [(part.name, child, _serialized(child)) for part in PARTS for child in getattr(row, part.name).all()]
+    snapshot = Snapshot(entry=_fields(_serialized(row)))
+    for name, child, text in parts:
+        snapshot.rows[name][child.pk] = _fields(text)
+    return snapshot, [(child, text) for _, child, text in parts]
+
+
+def _serialized(obj):
+    """What reversion stores for ``obj``: its own adapter's fields and format."""
+    options = _get_options(type(obj))
+    return serializers.serialize(
+        options.format, (obj,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+    )
+
+
+def _fields(text):
+    """Stored fields, parsed as :func:`load_snapshots` parses them."""
+    return _normalized(json.loads(text)[0]["fields"])
+
+
+def _versions_of(row, parts):
+    """The Version rows reversion would write for the entry ``row`` (as it is now) and the ``parts`` it follows,
+    given as ``(row, serialized)``; no query."""
+    versions = []
+    for obj, text in [(row, _serialized(row)), *parts]:
+        options = _get_options(type(obj))
+        versions.append(
+            Version(
+                content_type=ContentType.objects.get_for_model(type(obj)),
+                object_id=force_str(getattr(obj, options.object_id_field)),
+                db=router.db_for_write(type(obj), instance=obj),
+                format=options.format,
+                serialized_data=text,
+                object_repr=force_str(obj),
+            )
+        )
+    return versions
+
+
+def _keep_retired_slugs(entries):
+    """:func:`_keep_retired_slug` for many ``(pk, old snapshot, new snapshot)``: a query per retired slug, one to
+    drop the redirects of slugs entries went back to."""
+    for pk, old, new in entries:
+        if old is not None and old.entry["slug"] != new.entry["slug"]:
+            PreviousSlug.objects.update_or_create(slug=old.entry["slug"], defaults={"disorder_id": pk})
+    current = {(pk, new.entry["slug"]) for pk, _, new in entries}
+    found = PreviousSlug.objects.filter(
+        disorder_id__in=[pk for pk, _ in current], slug__in=[slug for _, slug in current]
+    ).values_list("pk", "disorder_id", "slug")
+    PreviousSlug.objects.filter(pk__in=[pk for pk, *pair in found if tuple(pair) in current]).delete()
 
 
 def _save_revision(stored, *, date, user=None, comment="", import_run=None):

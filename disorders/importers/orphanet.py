@@ -861,7 +861,7 @@ def save_orphanet(
     Orphanet definition (while it has none, or refreshed while Orphanet wrote it),
     facts still empty, the Orphanet attribution. Each changed entry gets one revision
     from ``disorders.history`` (which moves ``version`` and ``content_changed_at`` and
-    sends ``entry_saved``). ``publish`` publishes the run's draft and in-review
+    sends ``entries_saved``). ``publish`` publishes the run's draft and in-review
     entries; archived ones stay archived. A dry run records nothing and rolls back.
     """
     result = ImportResult(dry_run=dry_run)
@@ -1582,8 +1582,7 @@ class _Loader:
 
     def recorded(self, number, total):
         """Told by the unit of work as it records the run's revisions (one per changed entry)."""
-        if number % _PROGRESS_EVERY == 0:
-            self.progress(f"Recording revisions: {number}/{total}")
+        self.progress(f"Recording revisions: {number}/{total}")  # told once per batch
 
     def publish_run(self):
         """Publish the run's entries in bulk (a trusted source) once their revisions are recorded: those whose
