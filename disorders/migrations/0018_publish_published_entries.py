@@ -30,6 +30,8 @@ class Migration(migrations.Migration):
         # The builder reads today's models, so every column they have must exist by now (the review workflow's).
         ("disorders", "0017_review_steps_schedule_reviewer_profiles"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
+        # Publishing moves the reader pages' generation, a sequence (without it a fresh migrate stops here).
+        ("encyclopedia", "0004_reader_page_generation"),
     ]
 
     operations = [migrations.RunPython(publish_published, migrations.RunPython.noop)]
