@@ -14,8 +14,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Case, Exists, F, Q, Value, When
+from django.db import connections, models
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -750,14 +750,22 @@ class DisorderNameQuerySet(models.QuerySet):
         """The A-Z letters (and ``OTHER_INITIAL``) that have at least one name, in one query.
 
         Every home and A-Z page shows them, so they must be cheap at full size: one EXISTS per
-        letter, each stopping at its first name in the ``normalized`` index (under a millisecond),
-        where a DISTINCT over every name read all 40,000 (15 ms). Always current, so nothing to
-        refresh on publish and no cache to go stale.
+        letter, each stopping at its first name in the ``normalized`` index (a quarter of a
+        millisecond for all 27), where a DISTINCT read every name (15 ms). Always current, so
+        nothing to refresh on publish and no cache to go stale. The probes are written out in
+        SQL around this queryset compiled once: 27 compiled Exists() cost Django 10 ms.
         """
-        probes = {f"used_{index}": Exists(self.starting_with(initial)) for index, initial in enumerate(INITIALS)}
-        # Any one row of the table carries the probes; an empty table has no names under any letter.
-        row = self.model._default_manager.order_by().annotate(**probes).values_list(*probes)[:1]
-        used = next(iter(row), [False] * len(INITIALS))
+        names, params = self.order_by().values("normalized").query.sql_with_params()
+        # As starting_with() files them: a letter's names start with it, the rest with anything else.
+        probes = [f"EXISTS (SELECT 1 FROM ({names}) AS names WHERE normalized LIKE %s)" for _ in INITIALS[:-1]]
+        probes.append(f"EXISTS (SELECT 1 FROM ({names}) AS names WHERE normalized !~ '^[a-z]')")
+        letters = [f"{initial.lower()}%" for initial in INITIALS[:-1]]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(probes)}",
+                [value for letter in letters for value in (*params, letter)] + list(params),
+            )
+            used = cursor.fetchone()
         return {initial for initial, present in zip(INITIALS, used, strict=True) if present}
 
 
