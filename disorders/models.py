@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Length, Lower
+from django.db.models.functions import Length, Lower, Upper
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -739,6 +739,10 @@ OTHER_INITIAL = "0-9"
 INITIALS = [*string.ascii_uppercase, OTHER_INITIAL]
 
 
+# A name with a character outside printable ASCII, the only kind unaccent() may change.
+NOT_ASCII = r"[^ -~]"
+
+
 class DisorderNameQuerySet(models.QuerySet):
     def starting_with(self, initial):
         """Names filed under one letter of the A-Z index ("A"…"Z", or ``OTHER_INITIAL`` for digits and the rest)."""
@@ -917,6 +921,8 @@ class Gene(models.Model):
             models.CheckConstraint(condition=Q(hgnc_id__regex=r"^[0-9]*$"), name="gene_hgnc_id_digits"),
             models.CheckConstraint(condition=Q(omim_id__regex=r"^[0-9]*$"), name="gene_omim_id_digits"),
         ]
+        # Every search looks the query up as a symbol, any case (disorders.search).
+        indexes = [models.Index(Upper("symbol"), name="gene_symbol_any_case")]
 
     def __str__(self):
         return self.symbol
@@ -1001,6 +1007,13 @@ class Sign(models.Model):
             models.UniqueConstraint(fields=["hpo_id"], name="sign_hpo_id_unique"),
             models.CheckConstraint(condition=Q(hpo_id__regex=HPO_ID_FORMAT), name="sign_hpo_id_format"),
             models.CheckConstraint(condition=~Q(name__regex=r"^\s*$"), name="sign_name_not_blank"),
+        ]
+        # Every search looks the query up as a sign name, accents and case ignored (disorders.search.SIGN_IDS):
+        # unaccent() is not immutable, so no index can hold lower(unaccent(name)); lower(name) answers names
+        # of plain ASCII (all of HPO's), and the few others are listed apart.
+        indexes = [
+            models.Index(Lower("name"), name="sign_name_any_case"),
+            models.Index(fields=["id"], condition=Q(name__regex=NOT_ASCII), name="sign_name_not_ascii"),
         ]
 
     def __str__(self):

@@ -54,7 +54,17 @@ from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, PublishedEntry, PublishedName, Sign
+from disorders.models import (
+    NOT_ASCII,
+    Code,
+    Disorder,
+    DisorderName,
+    DisorderSign,
+    Gene,
+    PublishedEntry,
+    PublishedName,
+    Sign,
+)
 from disorders.signals import entry_saved
 from encyclopedia.markup import plain_text
 
@@ -311,7 +321,12 @@ def _best_names(query):
 
 # Raw SQL on the outer PublishedEntry row: its JSON keys are ids as text, which Django would read as array indexes.
 _GENE_IDS = "ARRAY(SELECT id::text FROM disorders_gene WHERE upper(symbol) = upper(%s))"
-_SIGN_IDS = "SELECT id FROM disorders_sign WHERE lower(unaccent(name)) = lower(unaccent(%s))"
+# Signs named the query, accents and case ignored, in two parts so that an index answers each (see Sign's indexes).
+_SIGN_IDS = (
+    f"SELECT id FROM disorders_sign WHERE lower(name) = lower(unaccent(%s)) AND name !~ '{NOT_ASCII}'"
+    " UNION ALL SELECT id FROM disorders_sign"
+    f" WHERE name ~ '{NOT_ASCII}' AND lower(unaccent(name)) = lower(unaccent(%s))"
+)
 
 
 def _with_gene(query):
@@ -324,7 +339,7 @@ def _with_sign(query):
     """Published entries having a sign named ``query``, accents and case ignored; a self-contained subquery."""
     named = f"ARRAY(SELECT id::text FROM ({_SIGN_IDS}) AS named)"
     sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE signs ?| {named}"
-    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query]))
+    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query, query]))
 
 
 def _gene_score(query):
@@ -341,12 +356,12 @@ def _sign_score(query):
     sql = (
         f"(SELECT max(CASE disorders_publishedentry.signs ->> named.id::text {cases} END) FROM ({_SIGN_IDS}) AS named)"
     )
-    return RawSQL(sql, [*params, query], output_field=FloatField())
+    return RawSQL(sql, [*params, query, query], output_field=FloatField())
 
 
 def _signs_named(query):
     """Signs whose name is ``query``, accents and case ignored."""
-    return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
+    return Sign.objects.filter(pk__in=RawSQL(_SIGN_IDS, [query, query]))
 
 
 def related_pages(query):

@@ -595,6 +595,21 @@ def test_a_sign_name_offers_the_sign_and_finds_entries_having_it_by_frequency(cl
     assert [result.title for result in response.context["results"]] == ["Often Tall", "Rarely Tall"]
 
 
+def test_a_sign_name_matches_whatever_its_accents_and_case(client, library):
+    spotted = make_disorder("Spotted Skin")
+    make_disorder_sign(spotted, "HP:0000957", "Café-au-lait spot")
+    make_disorder_sign(spotted, "HP:0001250", "Seizure")
+
+    for query, name in [
+        ("cafe-au-lait SPOT", "Café-au-lait spot"),
+        ("Café-au-lait spot", "Café-au-lait spot"),
+        ("SÉIZURE", "Seizure"),
+        ("seizure", "Seizure"),
+    ]:
+        assert [page["name"] for page in search.related_pages(query)] == [name], query
+        assert titles(query)[:1] == ["Spotted Skin"], query
+
+
 def test_snippets_show_emphasis_as_text_and_fragments_without_quotes(library):
     filler = " ".join(["Unrelated words fill the space between the two passages."] * 12)
     make_disorder(
