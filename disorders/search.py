@@ -49,7 +49,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, Greatest, Length, Lower
+from django.db.models.functions import Cast, Concat, Greatest, JSONObject, Length, Lower
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -531,8 +531,8 @@ def describe_matches(results, query):
     details = (
         PublishedEntry.objects.filter(pk__in=[result.pk for result in results])
         .annotate(
-            matched_name=Subquery(best_names.values("name")[:1]),
-            matched_kind=Subquery(best_names.values("kind")[:1]),
+            # Name and kind from one subquery: each is a scan of the entry's names.
+            matched=Subquery(best_names.values(pair=JSONObject(name="name", kind="kind"))[:1]),
             headline=SearchHeadline(
                 document,
                 SearchQuery(query, config=CONFIG, search_type="websearch"),
@@ -546,16 +546,15 @@ def describe_matches(results, query):
                 fragment_delimiter=" … ",
             ),
         )
-        .values("pk", "matched_name", "matched_kind", "headline")
+        .values("pk", "matched", "headline")
     )
     if (codes := _codes_matching(query)) is not None:
-        details = details.annotate(matched_code=_code_label(codes)).values(
-            "pk", "matched_name", "matched_kind", "headline", "matched_code"
-        )
+        details = details.annotate(matched_code=_code_label(codes)).values("pk", "matched", "headline", "matched_code")
     by_pk = {row["pk"]: row for row in details}
     for result in results:
         row = by_pk[result.pk]
-        result.matched_name, result.matched_kind = row["matched_name"], row["matched_kind"]
+        matched = row["matched"] or {}
+        result.matched_name, result.matched_kind = matched.get("name"), matched.get("kind")
         if row.get("matched_code"):
             result.matched_name, result.matched_kind = row["matched_code"], "code"
         result.snippet = highlight(row["headline"])
