@@ -28,7 +28,6 @@ as the text spells them, give or take English stemming, case and accents.
 import re
 import unicodedata
 
-from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -49,7 +48,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, Greatest, JSONObject, Length, Lower
+from django.db.models.functions import Cast, Concat, Greatest, JSONObject, Length
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -204,7 +203,9 @@ def entries_titled(name):
 
 def _normalized(text):
     """The SQL form names are stored under, so the query is folded by the same rules as the names."""
-    return Lower(Unaccent(Value(text, output_field=TextField())))
+    # A subquery, so PostgreSQL folds it once (an InitPlan), where lower(unaccent()), being merely stable,
+    # would be worked out again for every name compared with it: a third of a broad search's time.
+    return RawSQL("SELECT lower(unaccent(%s))", [text], output_field=TextField())
 
 
 def _starts_name(query):
