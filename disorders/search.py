@@ -29,11 +29,9 @@ as the text spells them, give or take English stemming, case and accents.
 import re
 import unicodedata
 
-from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
@@ -51,12 +49,22 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Concat, Greatest, Length, Lower
+from django.db.models.functions import Cast, Concat, Greatest, JSONObject, Length
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from disorders.models import Code, Disorder, DisorderName, DisorderSign, Gene, PublishedEntry, PublishedName, Sign
+from disorders.models import (
+    NOT_ASCII,
+    Code,
+    Disorder,
+    DisorderName,
+    DisorderSign,
+    Gene,
+    PublishedEntry,
+    PublishedName,
+    Sign,
+)
 from disorders.signals import entries_saved, entry_saved
 from encyclopedia.markup import plain_text
 
@@ -202,7 +210,9 @@ def entries_titled(name):
 
 def _normalized(text):
     """The SQL form names are stored under, so the query is folded by the same rules as the names."""
-    return Lower(Unaccent(Value(text, output_field=TextField())))
+    # A subquery, so PostgreSQL folds it once (an InitPlan), where lower(unaccent()), being merely stable,
+    # would be worked out again for every name compared with it: a third of a broad search's time.
+    return RawSQL("SELECT lower(unaccent(%s))", [text], output_field=TextField())
 
 
 def _starts_name(query):
@@ -319,7 +329,12 @@ def _best_names(query):
 
 # Raw SQL on the outer PublishedEntry row: its JSON keys are ids as text, which Django would read as array indexes.
 _GENE_IDS = "ARRAY(SELECT id::text FROM disorders_gene WHERE upper(symbol) = upper(%s))"
-_SIGN_IDS = "SELECT id FROM disorders_sign WHERE lower(unaccent(name)) = lower(unaccent(%s))"
+# Signs named the query, accents and case ignored, in two parts so that an index answers each (see Sign's indexes).
+_SIGN_IDS = (
+    f"SELECT id FROM disorders_sign WHERE lower(name) = lower(unaccent(%s)) AND name !~ '{NOT_ASCII}'"
+    " UNION ALL SELECT id FROM disorders_sign"
+    f" WHERE name ~ '{NOT_ASCII}' AND lower(unaccent(name)) = lower(unaccent(%s))"
+)
 
 
 def _with_gene(query):
@@ -332,7 +347,7 @@ def _with_sign(query):
     """Published entries having a sign named ``query``, accents and case ignored; a self-contained subquery."""
     named = f"ARRAY(SELECT id::text FROM ({_SIGN_IDS}) AS named)"
     sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE signs ?| {named}"
-    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query]))
+    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query, query]))
 
 
 def _gene_score(query):
@@ -349,12 +364,12 @@ def _sign_score(query):
     sql = (
         f"(SELECT max(CASE disorders_publishedentry.signs ->> named.id::text {cases} END) FROM ({_SIGN_IDS}) AS named)"
     )
-    return RawSQL(sql, [*params, query], output_field=FloatField())
+    return RawSQL(sql, [*params, query, query], output_field=FloatField())
 
 
 def _signs_named(query):
     """Signs whose name is ``query``, accents and case ignored."""
-    return Sign.objects.annotate(normalized=Lower(Unaccent("name"))).filter(normalized=_normalized(query))
+    return Sign.objects.filter(pk__in=RawSQL(_SIGN_IDS, [query, query]))
 
 
 def related_pages(query):
@@ -386,8 +401,112 @@ def _code_label(keys):
     return Case(*(When(codes__has_key=key, then=Value(key)) for key in keys), default=None, output_field=TextField())
 
 
+# Results a query lists at most: enough for any reader (50 pages), and the ranking query's rows stay small.
+MAX_RESULTS = 1000
+
+
+def _sql(queryset):
+    """A queryset's SQL and parameters, to be composed into the ranking query."""
+    return queryset.query.sql_with_params()
+
+
+def _candidates(query):
+    """SQL and parameters of one row per matching published entry: ``entry_id``, ``code`` and ``score``.
+
+    Each source is its own statement answered by its own index (a UNION ALL: an OR would scan
+    every entry), scored once as it is read: names with :func:`_name_score`, genes, signs, the
+    code, and the text (no score: its rank is added by :func:`search`). ``code`` is the code's
+    score, which replaces the others; ``score`` the best of the entry's name, gene and sign scores.
+    """
+    names = _matching_names(query).order_by().values("entry_id")
+    # NULL typed: a UNION would take an untyped one in the first statement for text.
+    none = Cast(Value(None), FloatField())
+    names = names.annotate(code=none, score=_name_score(_normalized(query), _starts_name(query)))
+    tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
+    text = PublishedEntry.objects.filter(search_vector=tsquery).order_by().values(entry_id=F("pk"))
+    genes = _with_gene(query).order_by().values(entry_id=F("pk"))
+    signs = _with_sign(query).order_by().values(entry_id=F("pk"))
+    sources = [
+        names,
+        text.annotate(code=none, score=none),
+        genes.annotate(code=none, score=Value(GENE, output_field=FloatField())),
+        signs.annotate(code=none, score=_sign_score(query)),
+    ]
+    if (keys := _codes_matching(query)) is not None:
+        codes = PublishedEntry.objects.filter(codes__has_any_keys=keys).order_by().values(entry_id=F("pk"))
+        sources.append(codes.annotate(code=_code_score(keys), score=none))
+    parts = [_sql(source) for source in sources]
+    union = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
+    sql = f"SELECT entry_id, max(code) AS code, max(score) AS score FROM ({union}) AS found GROUP BY entry_id"
+    return sql, [param for _, params in parts for param in params]
+
+
+_RANKED_SQL = """
+SELECT entry.disorder_id, ts_rank_cd(entry.search_vector, websearch_to_tsquery(%s::regconfig, %s), 32)
+       + coalesce(candidate.code, candidate.score, 0) AS rank,
+       count(*) OVER () AS total
+FROM ({candidates}) AS candidate
+JOIN disorders_publishedentry AS entry ON entry.disorder_id = candidate.entry_id
+ORDER BY rank DESC, entry.title, entry.disorder_id
+LIMIT %s
+"""
+
+
+class SearchResults:
+    """The results of :func:`search`: a sequence Django's Paginator pages through, best first.
+
+    Lazy: the first ``count()``, slice or iteration runs the ranking query, which scores every
+    matching entry once and keeps the best ``MAX_RESULTS`` (their ids and ranks, and how many
+    matched in all); a slice then fetches its entries by id. So a page costs two queries however
+    many entries match, and ``total`` may exceed ``count()`` (the results page says so).
+    """
+
+    def __init__(self, query):
+        self.query = query
+        self._ranked = None
+        self._total = 0
+
+    def _rank(self):
+        if self._ranked is None:
+            candidates, params = _candidates(self.query)
+            with connection.cursor() as cursor:
+                cursor.execute(_RANKED_SQL.format(candidates=candidates), [CONFIG, self.query, *params, MAX_RESULTS])
+                rows = cursor.fetchall()
+            self._ranked = [(pk, rank) for pk, rank, _ in rows]
+            self._total = rows[0][2] if rows else 0
+        return self._ranked
+
+    def count(self):
+        """How many results there are to page through: at most ``MAX_RESULTS``."""
+        return len(self._rank())
+
+    def __len__(self):
+        return self.count()
+
+    @property
+    def total(self):
+        """How many published entries match, all of them (``count()`` stops at ``MAX_RESULTS``)."""
+        self._rank()
+        return self._total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0] if index >= 0 else list(self)[index]
+        ranked = self._rank()[index]
+        found = PublishedEntry.objects.only("title", "slug", "summary", "description").in_bulk([pk for pk, _ in ranked])
+        results = []
+        for pk, rank in ranked:
+            if (entry := found.get(pk)) is not None:  # unpublished since it was ranked
+                entry.rank = rank
+                results.append(entry)
+        return results
+
+    def __iter__(self):
+        return iter(self[:])
+
+
 def search(query):
-    """Published entries matching ``query``, best first, as a lazy queryset (paginate it).
+    """Published entries matching ``query``, best first (:class:`SearchResults`, lazy: paginate it).
 
     An entry matches when its text matches the query as a web search (``websearch_to_tsquery``:
     words, "quoted phrases", -exclusions) or when one of its names equals the query or nearly
@@ -397,41 +516,9 @@ def search(query):
     Each result carries ``rank``: the full-text rank (0 to 1) plus its code's score (about 14) or
     its best name's score (an exact name 11 or 12, a name the query starts 5 to 9, a near one up
     to 2). Pass a page of results to :func:`describe_matches`
-    for what the results page shows. A page costs two queries: the count and the rows.
+    for what the results page shows. A page costs two queries: the ranking and the page's entries.
     """
-    tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
-    code_keys_ = _codes_matching(query)
-    # Each index answers its own part; a UNION of ids lets each be used (an OR would scan every entry).
-    candidates = (
-        PublishedEntry.objects.filter(search_vector=tsquery)
-        .order_by()
-        .values("pk")
-        .union(
-            _matching_names(query).order_by().values("entry"),
-            _with_gene(query).order_by().values("pk"),
-            _with_sign(query).order_by().values("pk"),
-        )
-    )
-    # GREATEST ignores NULLs: the best of an entry's name, gene and sign scores.
-    scores = [
-        Subquery(_best_names(query).values("score")[:1]),
-        _gene_score(query),
-        _sign_score(query),
-    ]
-    score = Greatest(*scores)
-    if code_keys_ is not None:
-        having_code = PublishedEntry.objects.filter(codes__has_any_keys=code_keys_)
-        candidates = candidates.union(having_code.order_by().values("pk"))
-        score = Coalesce(_code_score(code_keys_), score)
-    return (
-        PublishedEntry.objects.filter(pk__in=candidates)
-        .only("title", "slug", "summary", "description")
-        .annotate(
-            rank=SearchRank(F("search_vector"), tsquery, cover_density=True, normalization=Value(32))
-            + Coalesce(score, Value(0.0))
-        )
-        .order_by("-rank", "title", "pk")
-    )
+    return SearchResults(query)
 
 
 def describe_matches(results, query):
@@ -452,8 +539,8 @@ def describe_matches(results, query):
     details = (
         PublishedEntry.objects.filter(pk__in=[result.pk for result in results])
         .annotate(
-            matched_name=Subquery(best_names.values("name")[:1]),
-            matched_kind=Subquery(best_names.values("kind")[:1]),
+            # Name and kind from one subquery: each is a scan of the entry's names.
+            matched=Subquery(best_names.values(pair=JSONObject(name="name", kind="kind"))[:1]),
             headline=SearchHeadline(
                 document,
                 SearchQuery(query, config=CONFIG, search_type="websearch"),
@@ -467,16 +554,15 @@ def describe_matches(results, query):
                 fragment_delimiter=" … ",
             ),
         )
-        .values("pk", "matched_name", "matched_kind", "headline")
+        .values("pk", "matched", "headline")
     )
     if (codes := _codes_matching(query)) is not None:
-        details = details.annotate(matched_code=_code_label(codes)).values(
-            "pk", "matched_name", "matched_kind", "headline", "matched_code"
-        )
+        details = details.annotate(matched_code=_code_label(codes)).values("pk", "matched", "headline", "matched_code")
     by_pk = {row["pk"]: row for row in details}
     for result in results:
         row = by_pk[result.pk]
-        result.matched_name, result.matched_kind = row["matched_name"], row["matched_kind"]
+        matched = row["matched"] or {}
+        result.matched_name, result.matched_kind = matched.get("name"), matched.get("kind")
         if row.get("matched_code"):
             result.matched_name, result.matched_kind = row["matched_code"], "code"
         result.snippet = highlight(row["headline"])

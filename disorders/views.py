@@ -1,5 +1,4 @@
 import re
-import string
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from disorders.importers import IMPORT_COMMENT_PREFIX
 from disorders.importers.orphanet import ORPHANET_SLUG
 from disorders.models import (
     HPO_ID_FORMAT,
+    INITIALS,
     OTHER_INITIAL,
     PLAIN_ASSOCIATIONS,
     Classification,
@@ -477,10 +477,6 @@ def suggest(request):
     if not form.is_valid():
         return JsonResponse({"error": " ".join(form.errors["q"])}, status=400)
     return JsonResponse({"results": search.suggest(form.cleaned_data["q"])})
-
-
-# The A-Z bar: one link per letter, then names that start with a digit or a symbol.
-INITIALS = [*string.ascii_uppercase, OTHER_INITIAL]
 
 
 def index_names():

@@ -155,6 +155,22 @@ def test_az_files_names_without_accents_and_digits_apart(client):
     assertContains(under_t, "synonym of 3-M Syndrome")
 
 
+def test_az_bar_links_only_letters_a_published_title_or_synonym_starts(client, jmml, draft):
+    make_disorder("Ëxamplitis", synonyms=["Zebra disease"], subdivisions=["Quokka type"])
+    make_disorder("Withdrawn Syndrome", published=False)
+
+    response = client.get(reverse("home"))
+
+    linked = set(re.findall(r'href="/disorders/\?letter=([^"]+)"', response.content.decode()))
+    # J and C: JMML's title and synonyms; E and Z: accents ignored, a synonym counts; not Q (a subdivision),
+    # W (a draft) or 0-9 (no name starts with a digit yet).
+    assert linked == {"J", "C", "E", "Z"}
+    assertContains(response, '<span class="az-empty" title="No entries">Q</span>', html=True)
+
+    make_disorder("3-M Syndrome")
+    assert "0-9" in set(re.findall(r'letter=([^"]+)"', client.get(reverse("home")).content.decode()))
+
+
 def test_az_defaults_to_a_refuses_unknown_letters_and_paginates(client):
     for number in range(105):
         make_disorder(f"Alphatosis {number:03}")

@@ -206,6 +206,25 @@ def test_results_are_paginated(client, library):
     assert '<ol class="results" start="21">' in second.content.decode()
 
 
+def test_a_broad_search_lists_the_best_results_and_says_how_many_matched(client, library, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)  # 1,000 at full size
+    for number in range(5):
+        make_disorder(f"Cappedosis type {number}")
+    make_disorder("Cappedosis")
+    make_disorder("Quillamyelia")
+
+    response = client.get(SEARCH_URL, {"q": "cappedosis"})
+
+    assert [result.title for result in response.context["results"]][:1] == ["Cappedosis"]  # the exact title kept
+    assert response.context["paginator"].count == 3
+    assert len(titles("cappedosis")) == 3
+    assertContains(response, "6 entries match")
+    assertContains(response, "The best 3 are listed: add a word to narrow the search.")
+    narrow = client.get(SEARCH_URL, {"q": "quillamyelia"})
+    assertContains(narrow, "1 entry matches")
+    assertNotContains(narrow, "are listed")
+
+
 def test_no_results_offers_the_nearest_names(client, library):
     # Part of a name with one word misspelled is too far from any whole name to match, but near enough to suggest.
     response = client.get(SEARCH_URL, {"q": "juvenile leukaemia"})
@@ -574,6 +593,21 @@ def test_a_sign_name_offers_the_sign_and_finds_entries_having_it_by_frequency(cl
     ]
     assertContains(response, "Sign or symptom: Disproportionate tall stature")
     assert [result.title for result in response.context["results"]] == ["Often Tall", "Rarely Tall"]
+
+
+def test_a_sign_name_matches_whatever_its_accents_and_case(client, library):
+    spotted = make_disorder("Spotted Skin")
+    make_disorder_sign(spotted, "HP:0000957", "Café-au-lait spot")
+    make_disorder_sign(spotted, "HP:0001250", "Seizure")
+
+    for query, name in [
+        ("cafe-au-lait SPOT", "Café-au-lait spot"),
+        ("Café-au-lait spot", "Café-au-lait spot"),
+        ("SÉIZURE", "Seizure"),
+        ("seizure", "Seizure"),
+    ]:
+        assert [page["name"] for page in search.related_pages(query)] == [name], query
+        assert titles(query)[:1] == ["Spotted Skin"], query
 
 
 def test_snippets_show_emphasis_as_text_and_fragments_without_quotes(library):
