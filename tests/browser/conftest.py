@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
+from django.urls import reverse
 from playwright.sync_api import sync_playwright
+
+from tests.conftest import make_staff
 
 # Playwright's sync API keeps an asyncio loop running in this thread for the whole session, and Django
 # refuses ORM calls from a thread with a running loop. Tests only touch the database between page calls,
@@ -161,3 +164,30 @@ def assert_accessible():
 def assert_no_horizontal_overflow():
     """``assert_no_horizontal_overflow(page)``: nothing sticks out sideways, the page fits its viewport."""
     return _assert_no_horizontal_overflow
+
+
+@pytest.fixture
+def open_as(browser, live_server, django_user_model):
+    """``open_as(username, role, viewport=DESKTOP, **names)``: a page signed in through the admin's login form.
+
+    The staff user is made on first use, in ``role`` (a group) with ``names`` (first_name, last_name).
+    """
+    contexts = []
+
+    def open_page(username, role, viewport=DESKTOP, **names):
+        if not django_user_model.objects.filter(username=username).exists():
+            make_staff(django_user_model, username, role, **names)
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(live_server.url + reverse("admin:login"))
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("pw")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(live_server.url + reverse("admin:index"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

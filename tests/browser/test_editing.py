@@ -7,8 +7,6 @@ from playwright.sync_api import expect
 
 from disorders import history
 from disorders.models import Disorder
-from tests.browser.conftest import DESKTOP
-from tests.conftest import make_staff
 from tests.factories import make_classification
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
@@ -18,29 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 @pytest.fixture
 def entry(live_server):
     return make_jmml_entry()
-
-
-@pytest.fixture
-def open_as(browser, live_server, django_user_model):
-    """``open_as(username, role)``: a desktop page logged in through the admin's login form."""
-    contexts = []
-
-    def open_page(username, role, **names):
-        make_staff(django_user_model, username, role, **names)
-        context = browser.new_context(viewport=DESKTOP)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + reverse("admin:login"))
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill("pw")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(live_server.url + reverse("admin:index"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_conflicting_edit_is_refused_and_a_reviewer_compares_and_reverts(

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from disorders import editing
 from disorders.models import Disorder, ReviewerProfile
 from tests.browser.conftest import BLOCKING_IMPACTS, DESKTOP, PHONE
-from tests.conftest import make_staff
 from tests.factories import make_disorder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -28,29 +27,6 @@ def entry(live_server):
     with editing.entry_change(entry, user=None, comment="Created") as work:
         work.publish()
     return entry
-
-
-@pytest.fixture
-def open_as(browser, live_server, django_user_model):
-    """``open_as(username, role, viewport)``: a page logged in through the admin's login form."""
-    contexts = []
-
-    def open_page(username, role, viewport=DESKTOP, **names):
-        user = make_staff(django_user_model, username, role, **names)
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + reverse("admin:login"))
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill("pw")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(live_server.url + reverse("admin:index"))
-        return page, user
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 # What this workflow adds to the entry form. The admin's own inline tables fail axe's label rules
@@ -78,14 +54,25 @@ def check_both_widths(page, assert_accessible, screenshot, name, phone, parts=No
 
 
 def test_editor_submits_reviewer_sends_back_then_approves_and_readers_see_it(
-    live_server, entry, open_as, screenshot, assert_accessible, assert_no_horizontal_overflow, page, phone_page, browser
+    live_server,
+    entry,
+    open_as,
+    screenshot,
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    page,
+    phone_page,
+    browser,
+    django_user_model,
 ):
     change_url = live_server.url + reverse("admin:disorders_disorder_change", args=[entry.pk])
-    ana, _ = open_as("ana", "Editors", first_name="Ana", last_name="Ortiz")
-    jane, jane_user = open_as("jane", "Reviewers", first_name="Jane", last_name="Roe")
-    ReviewerProfile.objects.create(user=jane_user, public_name="Jane Roe", credentials="MD")
-    ana_phone, _ = open_as("ana2", "Editors", viewport=PHONE)
-    jane_phone, _ = open_as("jane2", "Reviewers", viewport=PHONE)
+    ana = open_as("ana", "Editors", first_name="Ana", last_name="Ortiz")
+    jane = open_as("jane", "Reviewers", first_name="Jane", last_name="Roe")
+    ReviewerProfile.objects.create(
+        user=django_user_model.objects.get(username="jane"), public_name="Jane Roe", credentials="MD"
+    )
+    ana_phone = open_as("ana2", "Editors", viewport=PHONE)
+    jane_phone = open_as("jane2", "Reviewers", viewport=PHONE)
 
     # Ana rewrites the summary of the published entry and submits it with a note.
     ana.goto(change_url)

@@ -20,30 +20,6 @@ CODE_MIX = [(Code.System.OMIM, 70), (Code.System.ICD10, 20), (Code.System.ORPHA,
 
 
 @pytest.fixture
-def open_as(browser, live_server, django_user_model):
-    """``open_as(username, role, viewport)``: a page logged in through the admin's login form."""
-    contexts = []
-
-    def open_page(username, role, viewport=DESKTOP):
-        if not django_user_model.objects.filter(username=username).exists():
-            make_staff(django_user_model, username, role)
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + reverse("admin:login"))
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill("pw")
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(live_server.url + reverse("admin:index"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def long_entry(live_server):
     entry = make_jmml_entry()
     Code.objects.bulk_create(
