@@ -290,13 +290,12 @@ def paginated(request, items, page, page_size):
 LIST_ITEM_VALUES = {f"item_{field}": KeyTransform(field, "document") for field in LIST_FIELDS}
 
 
-def entry_page(request, entries, page, page_size):
-    """One page of ``entries`` (published versions, in order) as list items: the count, the page's ids, its items.
+def entry_page(request, pks, page, page_size):
+    """One page of the published versions ``pks`` (ids, in order) as list items: the count, the page's items.
 
     Items are the documents' ``LIST_FIELDS`` only, read for the page's rows by id: selected with the
     ordered page, PostgreSQL would unpack every matching document before the limit (0.8 s for 7,724).
     """
-    pks = entries.pks() if isinstance(entries, search.SearchResults) else entries.values_list("pk", flat=True)
     current, meta = paginated(request, pks, page, page_size)
     ids = list(current.object_list)
     items = {row["pk"]: row for row in PublishedEntry.objects.filter(pk__in=ids).values("pk", **LIST_ITEM_VALUES)}
@@ -376,7 +375,9 @@ def entries(request, filters: Query[EntryFilters]):
         initial = filters.letter.upper() if filters.letter != OTHER_INITIAL else OTHER_INITIAL
         titles = PublishedName.objects.filter(kind=PublishedName.Kind.TITLE).starting_with(initial)
         found = found.filter(Exists(titles.filter(entry=OuterRef("pk"))))
-    return entry_page(request, found.order_by("title", "pk"), filters.page, filters.page_size)
+    return entry_page(
+        request, found.order_by("title", "pk").values_list("pk", flat=True), filters.page, filters.page_size
+    )
 
 
 def carries_code_of(system):
@@ -411,8 +412,7 @@ SearchText = Annotated[str, Field(min_length=1, max_length=search.MAX_QUERY_LENG
 def search_entries(request, q: SearchText, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     """Names (typos forgiven), codes (ORPHA:558, Q87.4, OMIM 154700), genes, signs and text, best first."""
     query = " ".join(q.split())
-    results = search.search(query) if query else PublishedEntry.objects.none()
-    return entry_page(request, results, page, page_size)
+    return entry_page(request, search.search(query).pks() if query else [], page, page_size)
 
 
 @api.get("/suggest", response={200: Suggestions, **ERRORS}, url_name="suggest", summary="Autocomplete")
