@@ -290,6 +290,12 @@ def paginated(request, items, page, page_size):
 LIST_ITEM_VALUES = {f"item_{field}": KeyTransform(field, "document") for field in LIST_FIELDS}
 
 
+def linked_page(request, items, page, page_size, link):
+    """One page of ``items`` (classifications, organizations, genes, signs), each as ``link(item)`` gives it."""
+    current, meta = paginated(request, items, page, page_size)
+    return {**meta, "results": [link(item) for item in current.object_list]}
+
+
 def entry_page(request, pks, page, page_size):
     """One page of the published versions ``pks`` (ids, in order) as list items: the count, the page's items.
 
@@ -429,8 +435,7 @@ def suggest(request, q: SearchText):
 )
 def classifications(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     roots = sorted(Classification.objects.filter(parent=None), key=lambda node: reading_order(node.name))
-    current, meta = paginated(request, roots, page, page_size)
-    return {**meta, "results": [node_link(node) for node in current.object_list]}
+    return linked_page(request, roots, page, page_size, node_link)
 
 
 def node_link(node):
@@ -463,8 +468,7 @@ def classification(request, slug: str):
 )
 def organizations(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     listed = Organization.objects.listed_by_published_entries().only("name", "slug").order_by("name", "pk")
-    current, meta = paginated(request, listed, page, page_size)
-    return {**meta, "results": [organization_link(organization) for organization in current.object_list]}
+    return linked_page(request, listed, page, page_size, organization_link)
 
 
 def organization_link(organization):
@@ -490,8 +494,7 @@ def organization(request, slug: str):
 @api.get("/genes", response={200: GenePage, **ERRORS}, url_name="genes", summary="Genes of published entries")
 def genes(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     found = in_published_entries(Gene).only("symbol", "name").order_by("symbol")
-    current, meta = paginated(request, found, page, page_size)
-    return {**meta, "results": [gene_link(gene) for gene in current.object_list]}
+    return linked_page(request, found, page, page_size, gene_link)
 
 
 def gene_link(gene):
@@ -534,8 +537,7 @@ def gene(request, symbol: str):
 )
 def signs(request, page: PageNumber = 1, page_size: PageSize = PAGE_SIZE):
     found = in_published_entries(Sign).only("hpo_id", "name").order_by("name", "hpo_id")
-    current, meta = paginated(request, found, page, page_size)
-    return {**meta, "results": [sign_link(sign) for sign in current.object_list]}
+    return linked_page(request, found, page, page_size, sign_link)
 
 
 def sign_link(sign):
