@@ -309,11 +309,12 @@ class DisorderAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
+    # The admin's action permissions are the workflow's rules, not a second copy of them.
     def has_publish_permission(self, request):
-        return request.user.has_perm("disorders.publish_disorder")
+        return workflow.may_approve(request.user)
 
     def has_review_permission(self, request):
-        return request.user.has_perm("disorders.review_disorder")
+        return workflow.may_mark_reviewed(request.user)
 
     def save_model(self, request, obj, form, change):
         # Saved with its rows in save_related, inside one unit of work (see disorders.editing).
