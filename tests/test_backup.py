@@ -1,6 +1,8 @@
 """Backups restore to the same rows: on the configured server (PostgreSQL 15 here) and on the embedded one (18)."""
 
 import shutil
+import tempfile
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -90,11 +92,14 @@ def test_restore_of_a_missing_file_changes_nothing(tmp_path):
 
 
 @pytest.fixture
-def embedded_server(tmp_path):
-    data_dir = tmp_path / "pg"
-    embedded_db.ensure_running(data_dir)
-    yield embedded_db.database_settings(data_dir)
-    embedded_db.stop(data_dir)
+def embedded_server():
+    # Not under tmp_path: any pytest starting on the machine makes /tmp/pytest-of-<user> private again,
+    # and the server's own account must walk down to its data directory.
+    with tempfile.TemporaryDirectory(prefix="encyclopedia-embedded-") as directory:
+        data_dir = Path(directory) / "pg"
+        embedded_db.ensure_running(data_dir)
+        yield embedded_db.database_settings(data_dir)
+        embedded_db.stop(data_dir)
 
 
 @committed
