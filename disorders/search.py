@@ -288,8 +288,7 @@ MAX_RESULTS = 1000
 # composing them took longer than PostgreSQL takes to answer them. Parameters are named: %(query)s is what the
 # reader typed, and the rest come from _parameters().
 
-# The query as names are stored: a subquery, so PostgreSQL folds it once (an InitPlan), where lower(unaccent()),
-# being merely stable, would be worked out again for every name compared with it.
+# The query as names are stored, folded once per statement (see _normalized).
 _TERM = "(SELECT lower(unaccent(%(query)s)))"
 _TSQUERY = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
 
