@@ -19,37 +19,33 @@ The ``encyclopedia`` configuration stems English words but keeps stop words, so 
 in "down syndrome".
 
 Ranking (:func:`search`): an entry carrying the query as a code first ("ORPHA:558", "558",
-"Q87.4", "OMIM 154700"; the shortest title first, see :func:`_code_score`), then an exact
+"Q87.4", "OMIM 154700"; the shortest title first, see ``_SOURCES``), then an exact
 name (a title before a synonym or a subdivision), then a name the query starts (a title
 before another name, shorter names first), then full-text rank plus the score of the entry's
-best near name (see :func:`_name_score`). Misspellings are caught by names only; words of the text must be spelled
+best near name (see ``_NAME_SCORE``). Misspellings are caught by names only; words of the text must be spelled
 as the text spells them, give or take English stemming, case and accents.
 """
 
+import functools
 import re
 import unicodedata
 
 from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
 from django.db import ProgrammingError, connection, connections, transaction
 from django.db.models import (
     Case,
-    F,
     FloatField,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     TextField,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, Greatest, JSONObject, Length
+from django.db.models.functions import Concat, Length
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -60,10 +56,8 @@ from disorders.models import (
     Disorder,
     DisorderName,
     DisorderSign,
-    Gene,
     PublishedEntry,
     PublishedName,
-    Sign,
 )
 from disorders.signals import entries_saved, entry_saved
 from encyclopedia.markup import plain_text
@@ -85,7 +79,7 @@ SUGGEST_LIMIT = 8
 EXACT_TITLE, EXACT_OTHER_NAME = 12.0, 11.0
 # A name the query starts: plus the name's similarity (up to 1), so "Marfan syndrome" beats "Marfan syndrome type 2".
 PREFIX_TITLE, PREFIX_OTHER_NAME = 8.0, 5.0
-# An entry carrying the query as a code outranks any name, less a thousandth per letter of its title (see _best_codes).
+# An entry carrying the query as a code outranks any name, less a thousandth per letter of its title (see _SOURCES).
 CODE, CODE_TITLE_LENGTH = 14.0, 0.001
 # An entry associated with the gene the query names ranks below its exact names, above names the query starts.
 GENE = 10.0
@@ -215,20 +209,12 @@ def _normalized(text):
     return RawSQL("SELECT lower(unaccent(%s))", [text], output_field=TextField())
 
 
-def _starts_name(query):
-    """Names that start with ``query`` as whole words ("marfan" starts "Marfan syndrome", not "Marfanoid …")."""
-    return Q(normalized__regex=rf"^{re.escape(normalize_name(query))}($|[^[:alnum:]])")
-
-
-def _matching_names(query):
-    """Published names equal to ``query``, starting with it or nearly spelling it, accents and case ignored (all use
-    an index)."""
-    normalized = _normalized(query)
-    if len(query.split()) > 1:
-        near = Q(normalized__trigram_strict_word_similar=normalized)  # %>>, above PHRASE_SIMILARITY
-    else:
-        near = Q(normalized__trigram_word_similar=normalized)  # %>, above NAME_SIMILARITY
-    return PublishedName.objects.filter(Q(normalized=normalized) | _starts_name(query) | near)
+def _starts_parameters(query):
+    """How to find names that start with ``query`` as whole words ("marfan" starts "Marfan syndrome", not
+    "Marfanoid …"): the LIKE pattern of the query's normalized form, and the position of the character after it."""
+    prefix = normalize_name(query)
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"starts": f"{escaped}%", "after": len(prefix) + 1}
 
 
 # "ORPHA:558", "OMIM 154700", "ICD-10 Q87.4", "MONDO:0007947": a system's name, then the code.
@@ -288,27 +274,6 @@ def entries_named(text):
     return DisorderName.objects.filter(normalized__contains=_normalized(text)).values("disorder")
 
 
-def _name_score(normalized, starts):
-    """How well one name matches: exact, started by the query (``starts``), or near (0 at the threshold, up to 2).
-
-    A near match is its word similarity scaled from the threshold (0) to a whole word (1), times one
-    plus the similarity of the whole name: of two names containing the query, the one that is little
-    else ("Huntington disease") beats a longer one ("Huntington disease-like syndrome due to …").
-    """
-    exact = Q(normalized=normalized)
-    near = (TrigramWordSimilarity(normalized, "normalized") - Value(NAME_SIMILARITY)) / Value(1 - NAME_SIMILARITY)
-    similarity = TrigramSimilarity("normalized", normalized)
-    title = Q(kind=DisorderName.Kind.TITLE)
-    return Case(
-        When(exact & title, then=Value(EXACT_TITLE)),
-        When(exact, then=Value(EXACT_OTHER_NAME)),
-        When(starts & title, then=Value(PREFIX_TITLE) + similarity),
-        When(starts, then=Value(PREFIX_OTHER_NAME) + similarity),
-        default=Greatest(near, Value(0.0)) * (Value(1.0) + similarity),
-        output_field=FloatField(),
-    )
-
-
 _KIND_ORDER = Case(
     When(kind=DisorderName.Kind.TITLE, then=Value(0)),
     When(kind=DisorderName.Kind.SYNONYM, then=Value(1)),
@@ -316,60 +281,119 @@ _KIND_ORDER = Case(
     output_field=IntegerField(),
 )
 
+# Results a query lists at most: enough for any reader (50 pages), and the ranking query's rows stay small.
+MAX_RESULTS = 1000
 
-def _best_names(query):
-    """An entry's matching names, best first (use inside a query on Disorder)."""
-    return (
-        _matching_names(query)
-        .filter(entry=OuterRef("pk"))
-        .annotate(score=_name_score(_normalized(query), _starts_name(query)))
-        .order_by("-score", _KIND_ORDER, "name")
-    )
+# The ranking and a page of results are two SQL statements written out here rather than composed with the ORM:
+# composing them took longer than PostgreSQL takes to answer them. Parameters are named: %(query)s is what the
+# reader typed, and the rest come from _parameters().
 
+# The query as names are stored, folded once per statement (see _normalized).
+_TERM = "(SELECT lower(unaccent(%(query)s)))"
+_TSQUERY = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
 
-# Raw SQL on the outer PublishedEntry row: its JSON keys are ids as text, which Django would read as array indexes.
-_GENE_IDS = "ARRAY(SELECT id::text FROM disorders_gene WHERE upper(symbol) = upper(%s))"
+# Name ``n`` starts with the query, followed by its end or a character neither letter nor digit. Not one regular
+# expression: PostgreSQL keeps only 32 compiled, and compiling one with [[:alnum:]] took longer than the ranking.
+_STARTS = "n.normalized LIKE %(starts)s AND substr(n.normalized, %(after)s, 1) !~ '[[:alnum:]]'"
+
+# How well name ``n`` matches: exact, started by the query, or near (0 at the threshold, up to 2). A near match is
+# its word similarity ``w.near`` scaled from the threshold (0) to a whole word (1), times one plus the similarity of
+# the whole name: of two names containing the query, the one that is little else ("Huntington disease") beats a
+# longer one ("Huntington disease-like syndrome due to …"). A name at the threshold scores 0 without the second
+# similarity: most near names of a short query are there ("als" is as near "alpha" as "ALS").
+_NAME_SCORE = f"""CASE
+    WHEN n.normalized = {_TERM} THEN CASE n.kind WHEN 'title' THEN {EXACT_TITLE} ELSE {EXACT_OTHER_NAME} END
+    WHEN {_STARTS} THEN CASE n.kind WHEN 'title' THEN {PREFIX_TITLE} ELSE {PREFIX_OTHER_NAME} END
+        + similarity(n.normalized, {_TERM})
+    WHEN w.near > {NAME_SIMILARITY} THEN (w.near - {NAME_SIMILARITY}) / {1 - NAME_SIMILARITY}
+        * (1.0 + similarity(n.normalized, {_TERM}))
+    ELSE 0.0
+END"""
+# Of an entry's matching names the best first: by score, a title before a synonym before a subdivision, by name.
+_NAME_ORDER = "score DESC, CASE kind WHEN 'title' THEN 0 WHEN 'synonym' THEN 1 ELSE 2 END, name"
+
+# Genes whose symbol is the query (any case: "ptpn11"), as the published versions' JSON keys them.
+_GENE_IDS = "ARRAY(SELECT id::text FROM disorders_gene WHERE upper(symbol) = upper(%(query)s))"
 # Signs named the query, accents and case ignored, in two parts so that an index answers each (see Sign's indexes).
-_SIGN_IDS = (
-    f"SELECT id FROM disorders_sign WHERE lower(name) = lower(unaccent(%s)) AND name !~ '{NOT_ASCII}'"
-    " UNION ALL SELECT id FROM disorders_sign"
-    f" WHERE name ~ '{NOT_ASCII}' AND lower(unaccent(name)) = lower(unaccent(%s))"
+_SIGN_NAMED = (
+    f"lower(name) = lower(unaccent(%(query)s)) AND name !~ '{NOT_ASCII}'",
+    f"name ~ '{NOT_ASCII}' AND lower(unaccent(name)) = lower(unaccent(%(query)s))",
+)
+_SIGN_IDS = " UNION ALL ".join(f"SELECT id FROM disorders_sign WHERE {named}" for named in _SIGN_NAMED)
+# SIGN times how often the entry ``e`` has the sign ``named`` (its published ``signs``).
+_SIGN_WEIGHT = "CASE e.signs ->> named.id::text {cases} END".format(
+    cases=" ".join(
+        f"WHEN '{frequency.value}' THEN {SIGN * weight}" for frequency, weight in DisorderSign.Frequency.weight.items()
+    )
 )
 
+# One row per way a published entry matches: entry_id, code (the code's score, which replaces the others), score
+# (a name's, the gene's or a sign's), and the name and its kind for a name. Each source is its own statement
+# answered by its own index (a UNION ALL: an OR would scan every entry, and an OR of the names' indexes would test
+# every near name twice). A name both exact and near comes twice, with the same score.
+_NAME_ROWS = (
+    f"SELECT n.entry_id, NULL::float8 AS code, {_NAME_SCORE} AS score, n.name::text, n.kind::text"
+    " FROM disorders_publishedname AS n"
+    # Worked out once per name (OFFSET 0 keeps PostgreSQL from writing it out again at each use): trigram
+    # similarities are most of a search's time.
+    f" CROSS JOIN LATERAL (SELECT word_similarity({_TERM}, n.normalized) AS near OFFSET 0) AS w WHERE "
+)
+_SOURCES = {
+    "exact name": _NAME_ROWS + f"n.normalized = {_TERM}",
+    "started name": _NAME_ROWS + _STARTS,
+    # Above NAME_SIMILARITY (%>); for several words, whole words above PHRASE_SIMILARITY (%>>).
+    "near name": _NAME_ROWS + f"n.normalized %%> {_TERM}",
+    "near phrase": _NAME_ROWS + f"n.normalized %%>> {_TERM}",
+    "text": "SELECT disorder_id, NULL, NULL, NULL, NULL FROM disorders_publishedentry"
+    f" WHERE search_vector @@ {_TSQUERY}",
+    "gene": f"SELECT disorder_id, NULL, {GENE}, NULL, NULL FROM disorders_publishedentry WHERE genes ?| {_GENE_IDS}",
+    # The best of the entry's signs named the query (a join: a subquery for the score took 2 ms to plan).
+    "sign": f"SELECT e.disorder_id, NULL, max({_SIGN_WEIGHT}), NULL, NULL FROM ({_SIGN_IDS}) AS named"
+    " JOIN disorders_publishedentry AS e ON e.signs ? named.id::text GROUP BY e.disorder_id",
+    # Entries carrying the code rank by title length, not by mapping relation: Orphanet maps a code to the
+    # disorder's types as "exact" and to the disorder as "narrower" (OMIM 154700, Marfan syndrome, is exact for
+    # "Marfan syndrome type 1"), and ICD-10 Q87.4 is exact for five entries; the shortest title is the disorder
+    # the code is named after ("Marfan syndrome") before its types.
+    "code": f"SELECT disorder_id, {CODE} - length(title) * {CODE_TITLE_LENGTH}, NULL, NULL, NULL"
+    " FROM disorders_publishedentry WHERE codes ?| %(codes)s::text[]",
+}
 
-def _with_gene(query):
-    """Published entries having the gene whose symbol is ``query`` (any case: "ptpn11"); a self-contained subquery."""
-    sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE genes ?| {_GENE_IDS}"
-    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query]))
+# Every matching entry scored once, the best MAX_RESULTS kept, with its best name and how many matched in all.
+_RANKED_SQL = f"""
+SELECT entry.disorder_id, ts_rank_cd(entry.search_vector, {_TSQUERY}, 32) + coalesce(candidate.code, candidate.score, 0)
+       AS rank, candidate.name, candidate.kind, count(*) OVER () AS total
+FROM (
+    SELECT entry_id, max(code) AS code, max(score) AS score,
+           (array_agg(name ORDER BY {_NAME_ORDER}) FILTER (WHERE name IS NOT NULL))[1] AS name,
+           (array_agg(kind ORDER BY {_NAME_ORDER}) FILTER (WHERE name IS NOT NULL))[1] AS kind
+    FROM ({{sources}}) AS found
+    GROUP BY entry_id
+) AS candidate
+JOIN disorders_publishedentry AS entry ON entry.disorder_id = candidate.entry_id
+ORDER BY rank DESC, entry.title, entry.disorder_id
+LIMIT %(limit)s
+"""
 
 
-def _with_sign(query):
-    """Published entries having a sign named ``query``, accents and case ignored; a self-contained subquery."""
-    named = f"ARRAY(SELECT id::text FROM ({_SIGN_IDS}) AS named)"
-    sql = f"SELECT disorder_id FROM disorders_publishedentry WHERE signs ?| {named}"
-    return PublishedEntry.objects.filter(pk__in=RawSQL(sql, [query, query]))
+@functools.cache
+def _ranked_sql(phrase, code):
+    """The ranking statement for a query of several words (``phrase``) or one, naming a code or not."""
+    names = ["exact name", "started name", "near phrase" if phrase else "near name"]
+    sources = [*names, "text", "gene", "sign", *(["code"] if code else [])]
+    return _RANKED_SQL.format(sources=" UNION ALL ".join(f"({_SOURCES[source]})" for source in sources))
 
 
-def _gene_score(query):
-    """``GENE`` when the outer published entry has the gene ``query`` names, else NULL."""
-    sql = f"CASE WHEN disorders_publishedentry.genes ?| {_GENE_IDS} THEN %s END"
-    return RawSQL(sql, [query, GENE], output_field=FloatField())
-
-
-def _sign_score(query):
-    """``SIGN`` times how often the entry has the sign named ``query`` (its published ``signs``), else NULL."""
-    weights = DisorderSign.Frequency.weight
-    cases = " ".join("WHEN %s THEN %s" for _ in weights)
-    params = [value for frequency, weight in weights.items() for value in (frequency.value, SIGN * weight)]
-    sql = (
-        f"(SELECT max(CASE disorders_publishedentry.signs ->> named.id::text {cases} END) FROM ({_SIGN_IDS}) AS named)"
+# Each part names distinct pages (symbols are unique; a sign's name is ASCII or not): UNION ALL, and no semi-join,
+# halve the planning.
+_RELATED_SQL = (
+    " UNION ALL ".join(
+        [
+            "SELECT 'gene' AS kind, symbol AS key, name FROM disorders_gene WHERE upper(symbol) = upper(%(query)s)",
+            *(f"SELECT 'sign', hpo_id, name FROM disorders_sign WHERE {named}" for named in _SIGN_NAMED),
+        ]
     )
-    return RawSQL(sql, [*params, query, query], output_field=FloatField())
-
-
-def _signs_named(query):
-    """Signs whose name is ``query``, accents and case ignored."""
-    return Sign.objects.filter(pk__in=RawSQL(_SIGN_IDS, [query, query]))
+    + " ORDER BY kind, name, key"
+)
 
 
 def related_pages(query):
@@ -377,103 +401,62 @@ def related_pages(query):
 
     A list of dicts: ``kind`` ("gene" or "sign"), ``key`` (the symbol or HPO id of the page's address), ``name``.
     """
-    genes = Gene.objects.filter(symbol__iexact=query).annotate(kind=Value("gene"), key=F("symbol"))
-    signs = _signs_named(query).annotate(kind=Value("sign"), key=F("hpo_id"))
-    rows = genes.values_list("kind", "key", "name").union(signs.values_list("kind", "key", "name"))
-    return [{"kind": kind, "key": key, "name": name} for kind, key, name in rows.order_by("kind", "name")]
+    with connection.cursor() as cursor:
+        cursor.execute(_RELATED_SQL, {"query": query})
+        return [{"kind": kind, "key": key, "name": name} for kind, key, name in cursor.fetchall()]
 
 
-def _code_score(keys):
-    """Entries carrying the code rank by title length, not by mapping relation: Orphanet maps a code to
-    the disorder's types as "exact" and to the disorder as "narrower" (OMIM 154700, Marfan syndrome,
-    is exact for "Marfan syndrome type 1"), and ICD-10 Q87.4 is exact for five entries; the shortest
-    title is the disorder the code is named after ("Marfan syndrome") before its types.
-    """
-    return Case(
-        When(codes__has_any_keys=keys, then=Value(CODE) - Length("title") * Value(CODE_TITLE_LENGTH)),
-        default=None,
-        output_field=FloatField(),
-    )
-
-
-def _code_label(keys):
-    """The code as the entry stores it ("ORPHA:558"), for the results page."""
-    return Case(*(When(codes__has_key=key, then=Value(key)) for key in keys), default=None, output_field=TextField())
-
-
-# Results a query lists at most: enough for any reader (50 pages), and the ranking query's rows stay small.
-MAX_RESULTS = 1000
-
-
-def _sql(queryset):
-    """A queryset's SQL and parameters, to be composed into the ranking query."""
-    return queryset.query.sql_with_params()
-
-
-def _candidates(query):
-    """SQL and parameters of one row per matching published entry: ``entry_id``, ``code`` and ``score``.
-
-    Each source is its own statement answered by its own index (a UNION ALL: an OR would scan
-    every entry), scored once as it is read: names with :func:`_name_score`, genes, signs, the
-    code, and the text (no score: its rank is added by :func:`search`). ``code`` is the code's
-    score, which replaces the others; ``score`` the best of the entry's name, gene and sign scores.
-    """
-    names = _matching_names(query).order_by().values("entry_id")
-    # NULL typed: a UNION would take an untyped one in the first statement for text.
-    none = Cast(Value(None), FloatField())
-    names = names.annotate(code=none, score=_name_score(_normalized(query), _starts_name(query)))
-    tsquery = SearchQuery(query, config=CONFIG, search_type="websearch")
-    text = PublishedEntry.objects.filter(search_vector=tsquery).order_by().values(entry_id=F("pk"))
-    genes = _with_gene(query).order_by().values(entry_id=F("pk"))
-    signs = _with_sign(query).order_by().values(entry_id=F("pk"))
-    sources = [
-        names,
-        text.annotate(code=none, score=none),
-        genes.annotate(code=none, score=Value(GENE, output_field=FloatField())),
-        signs.annotate(code=none, score=_sign_score(query)),
-    ]
-    if (keys := _codes_matching(query)) is not None:
-        codes = PublishedEntry.objects.filter(codes__has_any_keys=keys).order_by().values(entry_id=F("pk"))
-        sources.append(codes.annotate(code=_code_score(keys), score=none))
-    parts = [_sql(source) for source in sources]
-    union = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
-    sql = f"SELECT entry_id, max(code) AS code, max(score) AS score FROM ({union}) AS found GROUP BY entry_id"
-    return sql, [param for _, params in parts for param in params]
-
-
-_RANKED_SQL = """
-SELECT entry.disorder_id, ts_rank_cd(entry.search_vector, websearch_to_tsquery(%s::regconfig, %s), 32)
-       + coalesce(candidate.code, candidate.score, 0) AS rank,
-       count(*) OVER () AS total
-FROM ({candidates}) AS candidate
-JOIN disorders_publishedentry AS entry ON entry.disorder_id = candidate.entry_id
-ORDER BY rank DESC, entry.title, entry.disorder_id
-LIMIT %s
+# ts_headline marks the matches with _START and _STOP; two fragments of 20 to 35 words.
+_HEADLINE_OPTIONS = (
+    f"StartSel='{_START}', StopSel='{_STOP}', MaxWords=35, MinWords=20, MaxFragments=2, FragmentDelimiter=' … '"
+)
+# A page of results: what the results page shows of each (the headline's snippet and the code the query names,
+# as the entry stores it: "ORPHA:558").
+_PAGE_SQL = f"""
+SELECT disorder_id, title, slug,
+       ts_headline(%(config)s::regconfig, summary || E'\\n\\n' || body, {_TSQUERY}, %(headline)s) AS headline,
+       (SELECT key FROM unnest(%(codes)s::text[]) WITH ORDINALITY AS listed (key, position)
+        WHERE codes ? key ORDER BY position LIMIT 1) AS matched_code
+FROM disorders_publishedentry
+WHERE disorder_id = ANY(%(ids)s)
 """
+
+
+def _parameters(query):
+    return {
+        "query": query,
+        "config": CONFIG,
+        **_starts_parameters(query),
+        "codes": _codes_matching(query) or [],
+        "limit": MAX_RESULTS,
+        "headline": _HEADLINE_OPTIONS,
+    }
 
 
 class SearchResults:
     """The results of :func:`search`: a sequence Django's Paginator pages through, best first.
 
     Lazy: the first ``count()``, slice or iteration runs the ranking query, which scores every
-    matching entry once and keeps the best ``MAX_RESULTS`` (their ids and ranks, and how many
-    matched in all); a slice then fetches its entries by id. So a page costs two queries however
-    many entries match, and ``total`` may exceed ``count()`` (the results page says so).
+    matching entry once and keeps the best ``MAX_RESULTS`` (their ids, ranks and best names, and
+    how many matched in all); a slice then fetches its entries with what the results page shows.
+    So a page costs two queries however many entries match, and ``total`` may exceed ``count()``
+    (the results page says so).
     """
 
     def __init__(self, query):
         self.query = query
+        self._parameters = _parameters(query)
         self._ranked = None
         self._total = 0
 
     def _rank(self):
         if self._ranked is None:
-            candidates, params = _candidates(self.query)
+            sql = _ranked_sql(len(self.query.split()) > 1, bool(self._parameters["codes"]))
             with connection.cursor() as cursor:
-                cursor.execute(_RANKED_SQL.format(candidates=candidates), [CONFIG, self.query, *params, MAX_RESULTS])
+                cursor.execute(sql, self._parameters)
                 rows = cursor.fetchall()
-            self._ranked = [(pk, rank) for pk, rank, _ in rows]
-            self._total = rows[0][2] if rows else 0
+            self._ranked = [row[:4] for row in rows]
+            self._total = rows[0][4] if rows else 0
         return self._ranked
 
     def count(self):
@@ -485,7 +468,7 @@ class SearchResults:
 
     def pks(self):
         """The ranked entries' ids, best first (no second query): for pages built from ids, like the API's."""
-        return [pk for pk, _ in self._rank()]
+        return [pk for pk, *_ in self._rank()]
 
     @property
     def total(self):
@@ -494,15 +477,30 @@ class SearchResults:
         return self._total
 
     def __getitem__(self, index):
+        """Entries (title and slug) best first, each with what the results page shows of it.
+
+        ``rank``; ``matched_name`` and ``matched_kind``: the code the query names (kind "code"), else the
+        entry's best-matching name and whether it is its title, a synonym or a subdivision (None when only
+        its text matched); ``snippet``: safe HTML, the best passages of its summary and sections, matches in
+        ``<mark>``. One query for the slice, however deep.
+        """
         if not isinstance(index, slice):
             return self[index : index + 1][0] if index >= 0 else list(self)[index]
         ranked = self._rank()[index]
-        found = PublishedEntry.objects.only("title", "slug", "summary", "description").in_bulk([pk for pk, _ in ranked])
+        if not ranked:
+            return []
+        page = PublishedEntry.objects.raw(_PAGE_SQL, {**self._parameters, "ids": [pk for pk, *_ in ranked]})
+        found = {entry.pk: entry for entry in page}
         results = []
-        for pk, rank in ranked:
-            if (entry := found.get(pk)) is not None:  # unpublished since it was ranked
-                entry.rank = rank
-                results.append(entry)
+        for pk, rank, name, kind in ranked:
+            if (entry := found.get(pk)) is None:  # unpublished since it was ranked
+                continue
+            entry.rank = rank
+            entry.matched_name, entry.matched_kind = (
+                (entry.matched_code, "code") if entry.matched_code else (name, kind)
+            )
+            entry.snippet = highlight(entry.headline)
+            results.append(entry)
         return results
 
     def __iter__(self):
@@ -519,63 +517,31 @@ def search(query):
     An entry also matches when it carries the code the query names (see :func:`_query_code`).
     Each result carries ``rank``: the full-text rank (0 to 1) plus its code's score (about 14) or
     its best name's score (an exact name 11 or 12, a name the query starts 5 to 9, a near one up
-    to 2). Pass a page of results to :func:`describe_matches`
-    for what the results page shows. A page costs two queries: the ranking and the page's entries.
+    to 2), and what the results page shows (see :meth:`SearchResults.__getitem__`). A page costs
+    two queries: the ranking and the page's entries.
     """
     return SearchResults(query)
 
 
-def describe_matches(results, query):
-    """Give each entry of a page of :func:`search` results what the results page shows, in one query.
+# Characters and line starts Markdown gives a meaning to. A headline without any is its own plain text, so most
+# snippets skip rendering (which was a fifth of a results page's time). Tested as a set and per line: one regular
+# expression over the text took as long as the rest of the snippet.
+_MARKDOWN_CHARACTERS = frozenset("\\`*_[]<>&#!|~\x02\x03")
+_MARKDOWN_LINE_START = re.compile(r"[ \t]*(?:[-+=:>]|\d+\.)")
 
-    Sets ``matched_name`` and ``matched_kind`` (the code the query names, kind "code", else the
-    entry's best-matching name and whether it is its title, a synonym or a subdivision; None when
-    only its text matched) and ``snippet``
-    (safe HTML: the best passages of its summary and sections, matches in ``<mark>``).
-    Separate from :func:`search` so that only the page's entries pay for snippets, however deep
-    the page. Returns the results as a list.
-    """
-    results = list(results)
-    if not results:
-        return results
-    best_names = _best_names(query)
-    document = Concat(F("summary"), Value("\n\n"), F("body"), output_field=TextField())
-    details = (
-        PublishedEntry.objects.filter(pk__in=[result.pk for result in results])
-        .annotate(
-            # Name and kind from one subquery: each is a scan of the entry's names.
-            matched=Subquery(best_names.values(pair=JSONObject(name="name", kind="kind"))[:1]),
-            headline=SearchHeadline(
-                document,
-                SearchQuery(query, config=CONFIG, search_type="websearch"),
-                config=CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=35,
-                min_words=20,
-                max_fragments=2,
-                # Options go to PostgreSQL as a quoted literal already: quotes here would be printed.
-                fragment_delimiter=" … ",
-            ),
-        )
-        .values("pk", "matched", "headline")
-    )
-    if (codes := _codes_matching(query)) is not None:
-        details = details.annotate(matched_code=_code_label(codes)).values("pk", "matched", "headline", "matched_code")
-    by_pk = {row["pk"]: row for row in details}
-    for result in results:
-        row = by_pk[result.pk]
-        matched = row["matched"] or {}
-        result.matched_name, result.matched_kind = matched.get("name"), matched.get("kind")
-        if row.get("matched_code"):
-            result.matched_name, result.matched_kind = row["matched_code"], "code"
-        result.snippet = highlight(row["headline"])
-    return results
+
+def _plain(text):
+    """Markdown as one line of plain text, as :func:`encyclopedia.markup.plain_text` makes it."""
+    if _MARKDOWN_CHARACTERS.isdisjoint(text) and not any(map(_MARKDOWN_LINE_START.match, text.splitlines())):
+        return " ".join(text.split())
+    return plain_text(text)
 
 
 def highlight(headline):
     """A ``headline`` from :func:`search` as safe HTML: plain text (no Markdown), escaped, the matches in ``<mark>``."""
-    text = _STRAY_EMPHASIS.sub("", plain_text(headline or ""))
+    text = _plain(headline or "")
+    if "*" in text or "_" in text:
+        text = _STRAY_EMPHASIS.sub("", text)
     # ts_headline cuts at words; say so where the cut is mid-sentence.
     if text[:1].islower():
         text = f"… {text}"

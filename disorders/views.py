@@ -454,7 +454,6 @@ class SearchView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["results"] = context["object_list"] = search.describe_matches(context["results"], self.query)
         if self.query:
             # Not entries, so not in the results: the gene or sign pages the query names, offered above them.
             context["related_pages"] = search.related_pages(self.query)

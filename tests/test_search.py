@@ -24,6 +24,7 @@ from disorders.models import (
     Section,
     Synonym,
 )
+from encyclopedia.markup import plain_text
 from tests.admin_forms import form_data
 from tests.conftest import DEMO_NORD_DIR
 from tests.factories import make_code, make_disorder, make_disorder_sign, make_gene_association
@@ -142,7 +143,7 @@ def test_a_misspelling_finds_every_entry_with_that_word_in_a_name(library):
 
 
 def described(query):
-    return search.describe_matches(search.search(query), query)
+    return list(search.search(query))
 
 
 def test_each_result_says_which_name_matched(library):
@@ -492,7 +493,7 @@ def test_disorder_name_constraints(library):
 
 
 def test_search_page_query_budget(client, library, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # count, page, the page's names and snippets, the gene or sign pages
+    with django_assert_max_num_queries(3):  # ranking with names, the page with snippets, the gene or sign pages
         assert client.get(SEARCH_URL, {"q": "leukemia"}).status_code == 200
     with django_assert_max_num_queries(3):  # count, the gene or sign pages, did-you-mean
         assert client.get(SEARCH_URL, {"q": "juvenile leukaemia"}).status_code == 200
@@ -626,6 +627,44 @@ def test_snippets_show_emphasis_as_text_and_fragments_without_quotes(library):
     assert " … " in snippet  # two fragments
     for raw in ['"', "*", "_"]:
         assert raw not in snippet, snippet
+
+
+# Headline-like text: plain, and with each construct Markdown reads (emphasis, links, lists, headings, code, HTML,
+# entities, tables, definitions, escapes, breaks).
+MARKDOWN_OR_NOT = [
+    "Juvenile myelomonocytic leukemia (JMML) is a rare, aggressive blood cancer of early childhood; 2-4 years.",
+    'Line one.\n\nLine two, with a trailing break  \nand more: 50% of cases (n=12), x/y, "quoted", it\'s.',
+    "A *Helicobacter* pylori and __bold__ word, snake_case",
+    "See [the guide](https://example.org) or <https://example.org>, ![image](x.png)",
+    "1. first\n2. second",
+    "Intro\n- item\n+ item\n* item",
+    "# Heading\nText",
+    "Title\n=====",
+    "Title\n-----",
+    "> quoted",
+    "    indented code",
+    "`code` and ```fenced```",
+    "Tom &amp; Jerry & co < 3 > 2",
+    "a | table\n--|--\nb | c",
+    "Term\n: definition",
+    "An escaped \\* star",
+    "~~~\nfenced\n~~~",
+    "*[HTML]: Hyper Text",
+    "Text with \ue000marks\ue001 and\ttabs and \u00a0 spaces",
+]
+
+
+@pytest.mark.parametrize("text", MARKDOWN_OR_NOT)
+def test_snippet_text_is_what_markdown_makes_of_it_with_or_without_rendering(text):
+    assert search._plain(text) == plain_text(text)
+
+
+def test_a_query_with_like_wildcards_starts_no_name_it_does_not_start(library):
+    make_disorder("Alpha 1 Antitrypsin Deficiency")
+
+    (found,) = [result for result in search.search("alpha_1") if result.title == "Alpha 1 Antitrypsin Deficiency"]
+    assert found.rank < search.PREFIX_OTHER_NAME  # near, not started: "_" is no wildcard
+    assert search.search("alpha 1")[0].rank > search.PREFIX_TITLE
 
 
 def test_every_new_connection_starts_with_our_trigram_thresholds_without_setting_them():
