@@ -4,9 +4,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, TextField, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left, Length, Lower, Mod, RowNumber, TruncDate, Upper
+from django.db.models.functions import Cast, Length, Lower, Mod, RowNumber, TruncDate
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from disorders.models import (
     PublishedName,
     RetiredCode,
     Sign,
+    initials_in,
 )
 from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
 
@@ -590,10 +591,15 @@ class DisclaimersView(ReaderCacheMixin, ListView):
 
 
 def in_published_entries(model):
-    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see."""
+    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see.
+
+    Asked of each row through the GIN-indexed keys, so a page about one gene or sign, or one letter
+    of the signs index, looks up its own rows only (a tenth of a millisecond); gathering every
+    published entry's keys first cost 30-90 ms at full size whatever the page showed.
+    """
     column = {Gene: "genes", Sign: "signs"}[model]
-    keys = f"SELECT DISTINCT jsonb_object_keys({column})::int FROM disorders_publishedentry"
-    return model.objects.filter(pk__in=RawSQL(keys, []))
+    linking = PublishedEntry.objects.filter(**{f"{column}__has_key": Cast(OuterRef("pk"), TextField())})
+    return model.objects.filter(Exists(linking))
 
 
 @dataclass
@@ -666,8 +672,7 @@ def signs_in_use():
 
 def sign_initials():
     """The letters of the signs index (and ``OTHER_INITIAL``) that list at least one sign."""
-    initials = signs_in_use().annotate(initial=Upper(Left("name", 1))).order_by().values_list("initial", flat=True)
-    return {initial if initial in INITIALS else OTHER_INITIAL for initial in initials.distinct()}
+    return initials_in(signs_in_use(), "name", lower=True)
 
 
 class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
