@@ -73,6 +73,19 @@ class ClassificationQuerySet(TreeQuerySet):
         return self.with_tree_fields().tree_fields(path_names="name", path_slugs="slug")
 
 
+# A node's parent and the nodes above it, root first. The depth bound (far below any real tree's) ends a loop,
+# which clean() refuses but a hand-edited database could hold.
+_ANCESTORS_SQL = """
+WITH RECURSIVE above (id, depth) AS (
+    SELECT %s::bigint, 0
+    UNION ALL
+    SELECT node.parent_id, above.depth + 1 FROM disorders_classification AS node JOIN above ON node.id = above.id
+    WHERE node.parent_id IS NOT NULL AND above.depth < 100
+)
+SELECT node.* FROM above JOIN disorders_classification AS node ON node.id = above.id ORDER BY above.depth DESC
+"""
+
+
 class Classification(TreeNode):
     """A node in a named classification tree; the root names the tree (WHO, an Orphanet classification).
 
@@ -119,13 +132,14 @@ class Classification(TreeNode):
         return reverse("disorders:classification", kwargs={"slug": self.slug})
 
     def ancestors(self):
-        """The nodes above this one, root first: one plain query when it was fetched ``with_tree_fields()``."""
-        if not hasattr(self, "tree_path"):
-            self.tree_path = (
-                Classification.objects.with_tree_fields().values_list("tree_path", flat=True).get(pk=self.pk)
-            )
-        above = Classification.objects.in_bulk(self.tree_path[:-1])
-        return [above[pk] for pk in self.tree_path[:-1]]
+        """The nodes above this one, root first, in one query at any depth.
+
+        Walked up from the node's parent, a handful of rows: the tree query walks down every tree
+        (some 3,000 nodes, 15 ms at full size) to find one node's path.
+        """
+        if self.parent_id is None:
+            return []
+        return list(Classification.objects.raw(_ANCESTORS_SQL, [self.parent_id]))
 
     def clean(self):
         # Replaces TreeNode.clean's loop check, to name the field and say it the editors' way.

@@ -44,7 +44,8 @@ class OrganizationQuerySet(models.QuerySet):
         # Asked of each organization through the GIN-indexed ids: no page reads every entry's list.
         listed = Func(
             F("pk"),
-            template="EXISTS (SELECT 1 FROM disorders_publishedentry WHERE organization_ids @> ARRAY[%(expressions)s::integer])",
+            template="EXISTS (SELECT 1 FROM disorders_publishedentry"
+            " WHERE organization_ids @> ARRAY[%(expressions)s::integer])",
             output_field=BooleanField(),
         )
         return self.filter(listed)

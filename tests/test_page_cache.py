@@ -138,3 +138,28 @@ def test_the_query_string_is_part_of_the_address(client, entry):
     letter_z = client.get(reverse("disorders:index"), {"letter": "Z"})
     assert b"Examplitis" in letter_e.content
     assert b"Examplitis" not in letter_z.content
+
+
+# What a page without the cache keeps per content generation (page_cache.per_generation): only committed
+# writes move the generation, so these tests commit theirs.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_home_page_reads_recent_changes_once_per_change_readers_see(
+    client, settings, django_assert_max_num_queries
+):
+    settings.READER_PAGE_CACHE_SECONDS = 0  # a page rendered every time, as without the page cache
+    make_disorder("Examplitis")
+    assert b"Examplitis" in client.get(reverse("home")).content
+    with django_assert_max_num_queries(2):  # classification roots, A-Z letters: not the recent changes again
+        assert b"Examplitis" in client.get(reverse("home")).content
+    make_disorder("Otheritis")  # committed: a new generation
+    assert b"Otheritis" in client.get(reverse("home")).content
+
+
+def test_inside_a_transaction_a_value_is_computed_afresh(entry):
+    # What a transaction reads may be its own uncommitted writes, which no generation covers yet.
+    computed = []
+    for _ in range(2):
+        page_cache.per_generation("test", lambda: computed.append(1) or len(computed))
+    assert computed == [1, 1]
