@@ -25,6 +25,7 @@ from tree_queries.query import TreeQuerySet
 
 from encyclopedia.links import validate_web_url
 from encyclopedia.markup import MAX_CHARS, plain_text
+from encyclopedia.reader_pages import row_url
 from resources.models import Organization
 
 DESCRIPTION_LENGTH = 160  # what search engines show of a meta description
@@ -129,7 +130,7 @@ class Classification(TreeNode):
         return " \u203a ".join(path) if path else self.name
 
     def get_absolute_url(self):
-        return reverse("disorders:classification", kwargs={"slug": self.slug})
+        return row_url("disorders:classification", self.slug)
 
     def ancestors(self):
         """The nodes above this one, root first, in one query at any depth.
@@ -1173,7 +1174,7 @@ class PublishedEntry(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("disorders:detail", kwargs={"slug": self.slug})
+        return row_url("disorders:detail", self.slug)
 
 
 class Publication(models.Model):

@@ -35,7 +35,7 @@ from disorders.models import (
     initials_in,
 )
 from encyclopedia import page_cache
-from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
+from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache, row_url
 
 
 def entry_page_context(disorder, title_notice):
@@ -526,6 +526,8 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             az_bar=az_bar(self.letter),
             page_ranges=page_ranges(self.letter_names(), paginator) if paginator.num_pages > 1 else [],
         )
+        for name in context["names"]:
+            name.entry_url = row_url("disorders:detail", name.entry_slug)
         return context
 
 
