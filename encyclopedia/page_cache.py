@@ -101,9 +101,9 @@ def _is_cacheable(request):
 
 def _should_store(request, response):
     cache_control = response.get("Cache-Control", "")
+    # A HEAD renders the whole page too (the server drops the body): kept, the GET that follows renders nothing.
     return (
-        request.method == "GET"
-        and response.status_code == 200
+        response.status_code == 200
         and not response.streaming
         and not response.cookies
         and "public" in cache_control

@@ -124,6 +124,14 @@ def test_head_is_answered_from_the_cached_get(client, entry, django_assert_num_q
     assert response.content == b""
 
 
+def test_a_head_renders_the_page_once_for_the_get_that_follows(client, entry, django_assert_num_queries):
+    assert client.head(entry.get_absolute_url()).content == b""
+    with django_assert_num_queries(0):
+        response = client.get(entry.get_absolute_url())
+    assert b"Examplitis" in response.content
+    assert response["ETag"]
+
+
 def test_refused_and_missing_pages_are_not_kept(client, entry, django_assert_max_num_queries):
     for _ in range(2):
         missing = client.get("/disorders/no-such-entry/")
