@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from encyclopedia import page_cache
 from encyclopedia.reader_pages import absolute_url
 
 
@@ -57,6 +58,7 @@ def sitemap_index(request, sitemaps):
     items = []
     for section, sitemap_class in sitemaps.items():
         location = absolute_url(reverse("sitemap-section", kwargs={"section": section}))
-        pages = range(1, sitemap_class().page_count() + 1)
+        # Asked of every kind at once, a few queries each: once per change readers see.
+        pages = range(1, page_cache.per_generation(f"sitemap-pages:{section}", sitemap_class().page_count) + 1)
         items += [SitemapIndexItem(location + (f"?p={page}" if page > 1 else ""), None) for page in pages]
     return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml")

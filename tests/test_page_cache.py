@@ -9,7 +9,7 @@ from django.urls import reverse
 from disorders.models import Disclaimer
 from encyclopedia import page_cache
 from tests.admin_forms import change_url, open_entry
-from tests.factories import make_disorder, make_organization
+from tests.factories import make_disorder, make_disorder_sign, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -159,10 +159,26 @@ def test_the_home_page_reads_recent_changes_once_per_change_readers_see(
     settings.READER_PAGE_CACHE_SECONDS = 0  # a page rendered every time, as without the page cache
     make_disorder("Examplitis")
     assert b"Examplitis" in client.get(reverse("home")).content
-    with django_assert_max_num_queries(2):  # classification roots, A-Z letters: not the recent changes again
+    # Classification roots, A-Z letters (and at most the generation): not the recent changes again.
+    with django_assert_max_num_queries(3):
         assert b"Examplitis" in client.get(reverse("home")).content
     make_disorder("Otheritis")  # committed: a new generation
     assert b"Otheritis" in client.get(reverse("home")).content
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sitemap_index_and_the_signs_index_follow_a_committed_change(
+    client, settings, django_assert_max_num_queries
+):
+    settings.READER_PAGE_CACHE_SECONDS = 0
+    disorder = make_disorder("Examplitis")
+    assert b"sitemap-signs.xml" not in client.get(reverse("sitemap")).content
+    assert b"Tall stature" not in client.get(reverse("disorders:sign-index") + "?letter=T").content
+    with django_assert_max_num_queries(1):  # the kept pages of each kind; at most the generation is read again
+        client.get(reverse("sitemap"))
+    make_disorder_sign(disorder, "HP:0000098", "Tall stature")  # republished, committed: a new generation
+    assert b"sitemap-signs.xml" in client.get(reverse("sitemap")).content
+    assert b"Tall stature</a>" in client.get(reverse("disorders:sign-index") + "?letter=T").content
 
 
 def test_inside_a_transaction_a_value_is_computed_afresh(entry):
