@@ -3,7 +3,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from disorders.models import Classification, Gene, PublishedEntry, Sign
-from disorders.views import INITIALS, in_published_entries, index_names, sign_initials
+from disorders.views import INITIALS, in_published_entries, name_initials, sign_initials
 from encyclopedia.sitemaps import PagesSitemap, SiteURLSitemap
 
 
@@ -58,7 +58,7 @@ class ReaderPagesSitemap(PagesSitemap):
     """The site's own pages, and each letter of the A-Z and signs indexes that lists something."""
 
     def items(self):
-        used_names = index_names().initials()
+        used_names = name_initials()
         letters = [("disorders:index", letter) for letter in INITIALS[1:] if letter in used_names]
         used_signs = sign_initials()
         letters += [("disorders:sign-index", letter) for letter in INITIALS[1:] if letter in used_signs]

@@ -485,9 +485,14 @@ def index_names():
     return PublishedName.objects.exclude(kind=PublishedName.Kind.SUBDIVISION)
 
 
+def name_initials():
+    """The A-Z index's letters that list a name (once per content generation: the home and every A-Z page show them)."""
+    return page_cache.per_generation("a-z:initials", lambda: index_names().initials())
+
+
 def az_bar(current=None, used=None):
     """The A-Z bar's letters, each with whether anything is filed under it (``used``, by default entry names)."""
-    used = index_names().initials() if used is None else used
+    used = name_initials() if used is None else used
     return [{"value": initial, "used": initial in used, "current": initial == current} for initial in INITIALS]
 
 
@@ -524,7 +529,12 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             letter=self.letter,
             default_letter=INITIALS[0],
             az_bar=az_bar(self.letter),
-            page_ranges=page_ranges(self.letter_names(), paginator) if paginator.num_pages > 1 else [],
+            # The names at every page's edges, numbered over the whole letter: once per change readers see.
+            page_ranges=page_cache.per_generation(
+                f"a-z:{self.letter}:page-ranges", lambda: page_ranges(self.letter_names(), paginator)
+            )
+            if paginator.num_pages > 1
+            else [],
         )
         for name in context["names"]:
             name.entry_url = row_url("disorders:detail", name.entry_slug)
