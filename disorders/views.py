@@ -522,6 +522,12 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             .annotate(entry_title=Subquery(entry.values("title")), entry_slug=Subquery(entry.values("slug")))
         )
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        # How many names the letter lists: once per change readers see (Paginator.count is a cached property).
+        paginator.count = page_cache.per_generation(f"a-z:{self.letter}:count", paginator.object_list.count)
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paginator = context["paginator"]
