@@ -449,7 +449,7 @@ def node_link(node):
     summary="A node: its path, its children, where its entries are",
 )
 def classification(request, slug: str):
-    node = get_object_or_404(Classification.objects.with_tree_fields(), slug=slug)
+    node = get_object_or_404(Classification, slug=slug)
     children = sorted(node.children.all(), key=lambda child: reading_order(child.name))
     return {
         **node_link(node),

@@ -1,8 +1,9 @@
-from django.db.models import F, Func
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from disorders.models import Classification, Gene, PublishedEntry, Sign
-from disorders.views import INITIALS, in_published_entries, index_names, sign_initials
+from disorders.views import INITIALS, in_published_entries, name_initials, sign_initials
 from encyclopedia.sitemaps import PagesSitemap, SiteURLSitemap
 
 
@@ -15,23 +16,32 @@ class DisorderSitemap(SiteURLSitemap):
         return disorder.content_changed_at or disorder.published_at
 
 
+# Nodes with a published entry at or below them: the nodes the published versions file entries under
+# (not the working copies), then their parents, up to the roots. Ids of deleted nodes lead nowhere.
+_NODES_WITH_ENTRIES = """
+WITH RECURSIVE holding (id) AS (
+    SELECT unnest(classification_ids)::bigint FROM disorders_publishedentry
+    UNION
+    SELECT node.parent_id FROM disorders_classification AS node JOIN holding ON node.id = holding.id
+    WHERE node.parent_id IS NOT NULL
+)
+SELECT id FROM holding
+"""
+
+
 def classifications_with_entries():
-    """Nodes with a published entry at or below them: a node without one is an empty page (two queries)."""
-    # Where the published versions file their entries, not the working copies.
-    holding = set(
-        PublishedEntry.objects.annotate(node=Func(F("classification_ids"), function="unnest"))
-        .values_list("node", flat=True)
-        .distinct()
-    )
-    paths = Classification.objects.with_tree_fields().values_list("tree_path", flat=True)
-    # A node has content when it or a node below it holds entries: every node on the path of a holding node.
-    with_content = {pk for path in paths if path[-1] in holding for pk in path}
-    return Classification.objects.filter(pk__in=with_content)
+    """Nodes with a published entry at or below them: a node without one is an empty page (one query)."""
+    return Classification.objects.filter(pk__in=RawSQL(_NODES_WITH_ENTRIES, []))
 
 
 class ClassificationSitemap(SiteURLSitemap):
     def items(self):
         return classifications_with_entries().only("slug").order_by("pk")
+
+    def has_items(self):
+        # A node an entry is filed under has an entry at or below it; asked of the GIN-indexed ids, one node at a time.
+        filed = PublishedEntry.objects.with_classification([OuterRef("pk")])
+        return Classification.objects.filter(Exists(filed)).exists()
 
 
 class GeneSitemap(SiteURLSitemap):
@@ -48,7 +58,8 @@ class ReaderPagesSitemap(PagesSitemap):
     """The site's own pages, and each letter of the A-Z and signs indexes that lists something."""
 
     def items(self):
-        letters = [("disorders:index", letter) for letter in INITIALS[1:] if letter in index_names().initials()]
+        used_names = name_initials()
+        letters = [("disorders:index", letter) for letter in INITIALS[1:] if letter in used_names]
         used_signs = sign_initials()
         letters += [("disorders:sign-index", letter) for letter in INITIALS[1:] if letter in used_signs]
         return [*super().items(), *letters]

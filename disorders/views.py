@@ -4,9 +4,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, TextField, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left, Length, Lower, Mod, RowNumber, TruncDate, Upper
+from django.db.models.functions import Cast, Length, Lower, Mod, RowNumber, TruncDate
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,8 +32,10 @@ from disorders.models import (
     PublishedName,
     RetiredCode,
     Sign,
+    initials_in,
 )
-from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache
+from encyclopedia import page_cache
+from encyclopedia.reader_pages import ForgivingPaginationMixin, ReaderCacheMixin, absolute_url, reader_cache, row_url
 
 
 def entry_page_context(disorder, title_notice):
@@ -317,8 +319,7 @@ class ClassificationDetailView(ReaderCacheMixin, ForgivingPaginationMixin, ListV
     paginate_by = 100
 
     def get(self, request, *args, **kwargs):
-        # The tree path comes with the node, so its ancestors are one query at any depth.
-        self.node = get_object_or_404(Classification.objects.with_tree_fields(), slug=kwargs["slug"])
+        self.node = get_object_or_404(Classification, slug=kwargs["slug"])
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -483,9 +484,14 @@ def index_names():
     return PublishedName.objects.exclude(kind=PublishedName.Kind.SUBDIVISION)
 
 
+def name_initials():
+    """The A-Z index's letters that list a name (once per content generation: the home and every A-Z page show them)."""
+    return page_cache.per_generation("a-z:initials", lambda: index_names().initials())
+
+
 def az_bar(current=None, used=None):
     """The A-Z bar's letters, each with whether anything is filed under it (``used``, by default entry names)."""
-    used = index_names().initials() if used is None else used
+    used = name_initials() if used is None else used
     return [{"value": initial, "used": initial in used, "current": initial == current} for initial in INITIALS]
 
 
@@ -502,9 +508,24 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             raise Http404("The A-Z index has no such letter.")
         return super().get(request, *args, **kwargs)
 
+    def letter_names(self):
+        return index_names().starting_with(self.letter)
+
     def get_queryset(self):
-        names = index_names().starting_with(self.letter).select_related("entry")
-        return names.only("name", "kind", "normalized", "entry__title", "entry__slug")
+        # Each listed name's entry is looked up once the page is cut (PostgreSQL runs these subqueries after
+        # the LIMIT): joining the entries read every published entry first, some 20 ms at full size.
+        entry = PublishedEntry.objects.filter(pk=OuterRef("entry_id")).order_by()
+        return (
+            self.letter_names()
+            .only("name", "kind", "normalized")
+            .annotate(entry_title=Subquery(entry.values("title")), entry_slug=Subquery(entry.values("slug")))
+        )
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        # How many names the letter lists: once per change readers see (Paginator.count is a cached property).
+        paginator.count = page_cache.per_generation(f"a-z:{self.letter}:count", paginator.object_list.count)
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -513,8 +534,15 @@ class DisorderIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
             letter=self.letter,
             default_letter=INITIALS[0],
             az_bar=az_bar(self.letter),
-            page_ranges=page_ranges(self.get_queryset(), paginator) if paginator.num_pages > 1 else [],
+            # The names at every page's edges, numbered over the whole letter: once per change readers see.
+            page_ranges=page_cache.per_generation(
+                f"a-z:{self.letter}:page-ranges", lambda: page_ranges(self.letter_names(), paginator)
+            )
+            if paginator.num_pages > 1
+            else [],
         )
+        for name in context["names"]:
+            name.entry_url = row_url("disorders:detail", name.entry_slug)
         return context
 
 
@@ -559,25 +587,31 @@ class HomeView(ReaderCacheMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = PublishedEntry.objects.all()
-        last_change_imported = content_changes_by_import().filter(
-            disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
-        )
-        entries = published.exclude(Exists(last_change_imported))
-        entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
-        imports = (
-            content_changes_by_import()
-            .filter(disorder__in=published.values("pk"))
-            .annotate(day=TruncDate("content_changed_at"))
-        )
-        imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
         context.update(
-            recently_updated=entries.only("title", "slug", "content_changed_at")[: self.recently_updated_count],
-            recent_imports=imports[: self.import_days_shown],
+            # Both read every published entry's history (some 100 ms at full size): once per change readers see.
+            recently_updated=page_cache.per_generation("home:recently-updated", self.recently_updated),
+            recent_imports=page_cache.per_generation("home:recent-imports", self.recent_imports),
             classification_roots=Classification.objects.filter(parent=None).only("name", "slug"),
             az_bar=az_bar(),
         )
         return context
+
+    def recently_updated(self):
+        last_change_imported = content_changes_by_import().filter(
+            disorder=OuterRef("pk"), content_changed_at=OuterRef("content_changed_at")
+        )
+        entries = PublishedEntry.objects.exclude(Exists(last_change_imported))
+        entries = entries.order_by(F("content_changed_at").desc(nulls_last=True), "title")
+        return list(entries.only("title", "slug", "content_changed_at")[: self.recently_updated_count])
+
+    def recent_imports(self):
+        imports = (
+            content_changes_by_import()
+            .filter(disorder__in=PublishedEntry.objects.values("pk"))
+            .annotate(day=TruncDate("content_changed_at"))
+        )
+        imports = imports.order_by().values("day").annotate(entries=Count("disorder", distinct=True)).order_by("-day")
+        return list(imports[: self.import_days_shown])
 
 
 class DisclaimersView(ReaderCacheMixin, ListView):
@@ -589,10 +623,15 @@ class DisclaimersView(ReaderCacheMixin, ListView):
 
 
 def in_published_entries(model):
-    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see."""
+    """Genes or signs some published entry links to (its published ``genes`` or ``signs``): what readers see.
+
+    Asked of each row through the GIN-indexed keys, so a page about one gene or sign, or one letter
+    of the signs index, looks up its own rows only (a tenth of a millisecond); gathering every
+    published entry's keys first cost 30-90 ms at full size whatever the page showed.
+    """
     column = {Gene: "genes", Sign: "signs"}[model]
-    keys = f"SELECT DISTINCT jsonb_object_keys({column})::int FROM disorders_publishedentry"
-    return model.objects.filter(pk__in=RawSQL(keys, []))
+    linking = PublishedEntry.objects.filter(**{f"{column}__has_key": Cast(OuterRef("pk"), TextField())})
+    return model.objects.filter(Exists(linking))
 
 
 @dataclass
@@ -664,9 +703,8 @@ def signs_in_use():
 
 
 def sign_initials():
-    """The letters of the signs index (and ``OTHER_INITIAL``) that list at least one sign."""
-    initials = signs_in_use().annotate(initial=Upper(Left("name", 1))).order_by().values_list("initial", flat=True)
-    return {initial if initial in INITIALS else OTHER_INITIAL for initial in initials.distinct()}
+    """The letters of the signs index (and ``OTHER_INITIAL``) that list at least one sign (once per generation)."""
+    return page_cache.per_generation("signs-index:initials", lambda: initials_in(signs_in_use(), "name", lower=True))
 
 
 class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
@@ -683,21 +721,34 @@ class SignIndexView(ReaderCacheMixin, ForgivingPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        # Finding which of a letter's signs published entries have, and counting their entries, reads every
+        # one of them (some 2,000 signs and 200 ms for A at full size): once per change readers see.
+        return page_cache.per_generation(f"signs-index:{self.letter}", self.letter_signs)
+
+    def letter_signs(self):
+        """``[(id, HPO id, name, entries)]``: the letter's signs in use, in order (plain rows keep and load quickly)."""
         signs = signs_in_use()
         if self.letter == OTHER_INITIAL:
             signs = signs.exclude(name__iregex=r"^[a-z]")
         else:
             signs = signs.filter(name__istartswith=self.letter)
-        # Counted by the published versions' GIN-indexed ``signs`` keys, for the page's signs only.
+        # Counted by the published versions' GIN-indexed ``signs`` keys.
         entry_count = RawSQL(
             "SELECT count(*) FROM disorders_publishedentry p WHERE p.signs ? disorders_sign.id::text", []
         )
-        return signs.annotate(entry_count=entry_count).order_by(Lower("name"), "pk")
+        signs = signs.annotate(entry_count=entry_count).order_by(Lower("name"), "pk")
+        return list(signs.values_list("pk", "hpo_id", "name", "entry_count"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        signs = []
+        for pk, hpo_id, name, entry_count in context["object_list"]:
+            signs.append(Sign(pk=pk, hpo_id=hpo_id, name=name))
+            signs[-1].entry_count = entry_count
         used = sign_initials()
         context.update(
+            signs=signs,
+            object_list=signs,
             letter=self.letter,
             default_letter=INITIALS[0],
             az_bar=az_bar(self.letter, used=used),

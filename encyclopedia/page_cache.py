@@ -13,6 +13,10 @@ disclaimers or a slug change leaves no stale page behind, in any process and wit
 backend. Each process reads the generation at most once every ``GENERATION_CHECK_SECONDS``
 (another process's change shows within that time; this process's own at once), which keeps a
 cache hit free of database queries.
+
+The same generation keeps what a page rendered without the cache would otherwise recount on
+every request (:func:`per_generation`): a figure over every published entry, computed once per
+change readers can see, whether whole pages are cached or not.
 """
 
 import hashlib
@@ -26,6 +30,7 @@ from django.utils.cache import patch_vary_headers
 GENERATION_SEQUENCE = "reader_page_generation"
 GENERATION_CHECK_SECONDS = 1.0
 KEY_PREFIX = "reader-page"
+VALUE_SECONDS = 24 * 3600
 
 _process = {"generation": None, "checked_at": 0.0}
 
@@ -57,6 +62,24 @@ def content_changed():
     transaction.on_commit(_advance)
 
 
+def per_generation(name, compute):
+    """``compute()``, computed once per content generation and kept in the cache under ``name``.
+
+    For what a page shows of all published entries at once and cannot look up cheaply (the home
+    page's recent changes). Inside a transaction it is always computed afresh: what it reads
+    there may be that transaction's own writes, which no generation covers until they commit.
+    """
+    if connection.in_atomic_block:
+        return compute()
+    key = f"{KEY_PREFIX}:value:{name}:{current_generation()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        # The generation in the key retires the value; the timeout only clears out old generations.
+        cache.set(key, value, VALUE_SECONDS)
+    return value
+
+
 def _cache_key(request, compressed):
     # The generation is stored beside the page, not in its key: one cache round trip per request.
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
@@ -78,9 +101,9 @@ def _is_cacheable(request):
 
 def _should_store(request, response):
     cache_control = response.get("Cache-Control", "")
+    # A HEAD renders the whole page too (the server drops the body): kept, the GET that follows renders nothing.
     return (
-        request.method == "GET"
-        and response.status_code == 200
+        response.status_code == 200
         and not response.streaming
         and not response.cookies
         and "public" in cache_control

@@ -6,16 +6,38 @@ depends on who asks (staff preview drafts on the entry page) is private for sign
 A refused request (400: a search too long) is about that one request, so it is never kept.
 """
 
+import re
 from functools import wraps
 
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
+
+# A value every path converter takes as it is and that quoting leaves alone: a slug.
+_PLAIN_VALUE = re.compile(r"[-a-zA-Z0-9_]+")
+_PLACEHOLDER = "row-url-placeholder"
+_row_urls = {}
 
 
 def absolute_url(path):
     """``path`` under the configured ``SITE_URL``: canonical links, sitemap and feed never trust the request's host."""
     return f"{settings.SITE_URL}{path}"
+
+
+def row_url(view_name, value):
+    """``reverse(view_name, args=[value])``, at the cost of a string replace once the view's address is known.
+
+    A list of a hundred entries links every row, and ``reverse()`` costs 40-80 µs a call (a tenth
+    of an A-Z page's time): the address is reversed once per view, script prefix and URL
+    configuration with a placeholder, then filled in. Values other than slugs go through ``reverse()``.
+    """
+    if not _PLAIN_VALUE.fullmatch(value):
+        return reverse(view_name, args=[value])
+    key = (view_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    if key not in _row_urls:
+        _row_urls[key] = reverse(view_name, args=[_PLACEHOLDER])
+    return _row_urls[key].replace(_PLACEHOLDER, value)
 
 
 def add_reader_cache_headers(response, *, private=False):

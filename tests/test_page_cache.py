@@ -9,7 +9,7 @@ from django.urls import reverse
 from disorders.models import Disclaimer
 from encyclopedia import page_cache
 from tests.admin_forms import change_url, open_entry
-from tests.factories import make_disorder, make_organization
+from tests.factories import make_disorder, make_disorder_sign, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,14 @@ def test_head_is_answered_from_the_cached_get(client, entry, django_assert_num_q
     assert response.content == b""
 
 
+def test_a_head_renders_the_page_once_for_the_get_that_follows(client, entry, django_assert_num_queries):
+    assert client.head(entry.get_absolute_url()).content == b""
+    with django_assert_num_queries(0):
+        response = client.get(entry.get_absolute_url())
+    assert b"Examplitis" in response.content
+    assert response["ETag"]
+
+
 def test_refused_and_missing_pages_are_not_kept(client, entry, django_assert_max_num_queries):
     for _ in range(2):
         missing = client.get("/disorders/no-such-entry/")
@@ -138,3 +146,44 @@ def test_the_query_string_is_part_of_the_address(client, entry):
     letter_z = client.get(reverse("disorders:index"), {"letter": "Z"})
     assert b"Examplitis" in letter_e.content
     assert b"Examplitis" not in letter_z.content
+
+
+# What a page without the cache keeps per content generation (page_cache.per_generation): only committed
+# writes move the generation, so these tests commit theirs.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_home_page_reads_recent_changes_once_per_change_readers_see(
+    client, settings, django_assert_max_num_queries
+):
+    settings.READER_PAGE_CACHE_SECONDS = 0  # a page rendered every time, as without the page cache
+    make_disorder("Examplitis")
+    assert b"Examplitis" in client.get(reverse("home")).content
+    # Classification roots, A-Z letters (and at most the generation): not the recent changes again.
+    with django_assert_max_num_queries(3):
+        assert b"Examplitis" in client.get(reverse("home")).content
+    make_disorder("Otheritis")  # committed: a new generation
+    assert b"Otheritis" in client.get(reverse("home")).content
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sitemap_index_and_the_signs_index_follow_a_committed_change(
+    client, settings, django_assert_max_num_queries
+):
+    settings.READER_PAGE_CACHE_SECONDS = 0
+    disorder = make_disorder("Examplitis")
+    assert b"sitemap-signs.xml" not in client.get(reverse("sitemap")).content
+    assert b"Tall stature" not in client.get(reverse("disorders:sign-index") + "?letter=T").content
+    with django_assert_max_num_queries(1):  # the kept pages of each kind; at most the generation is read again
+        client.get(reverse("sitemap"))
+    make_disorder_sign(disorder, "HP:0000098", "Tall stature")  # republished, committed: a new generation
+    assert b"sitemap-signs.xml" in client.get(reverse("sitemap")).content
+    assert b"Tall stature</a>" in client.get(reverse("disorders:sign-index") + "?letter=T").content
+
+
+def test_inside_a_transaction_a_value_is_computed_afresh(entry):
+    # What a transaction reads may be its own uncommitted writes, which no generation covers yet.
+    computed = []
+    for _ in range(2):
+        page_cache.per_generation("test", lambda: computed.append(1) or len(computed))
+    assert computed == [1, 1]

@@ -210,6 +210,7 @@ class Command(BaseCommand):
             "organization pages": sample("resources:organization", organizations, "slug"),
             "gene pages": sample("disorders:gene", genes, "symbol"),
             "sign pages": sample("disorders:sign", signs, "hpo_id"),
+            "signs index (A, M)": [reverse("disorders:sign-index"), f"{reverse('disorders:sign-index')}?letter=M"],
             "sitemap.xml": [reverse("sitemap")],
             "Atom feed": [reverse("disorders:updates-feed")],
             "API entry": [reverse("api:entry", args=[slug]) for slug in slugs],
