@@ -779,8 +779,7 @@ def initials_in(queryset, field, *, lower=False):
     names' pattern index; 1.5 ms for the signs in use), where a DISTINCT read every row (15 ms;
     80 ms for signs) and 27 EXISTS written out cost more to plan (4-7 ms) than to run. The
     subquery is a LATERAL ... LIMIT 1 so that the planner filters by letter before it asks
-    anything else of a row. Always current, so nothing to refresh on publish and no cache to go
-    stale. Letters are compared bytewise (``~>=~``), as the pattern index orders them, whatever
+    anything else of a row. Letters are compared bytewise (``~>=~``), as the pattern index orders them, whatever
     the database collation.
     """
     rows, params = queryset.order_by().values(field).query.sql_with_params()
