@@ -514,7 +514,7 @@ def test_query_budgets(client, jmml, tree, django_assert_max_num_queries):
     budgets = {
         reverse("home"): 4,  # recently updated, import days, classification roots, A-Z letters
         reverse("disorders:index") + "?letter=B": 3,  # A-Z letters, count, page
-        reverse("disorders:search") + "?q=budgetosis": 4,  # count, page, the names and snippets, gene or sign
+        reverse("disorders:search") + "?q=budgetosis": 3,  # ranking and count, the page with its snippets, gene or sign
         reverse("disorders:search") + "?q=zzzzqqq": 3,  # count, gene or sign pages, did you mean
         reverse("disorders:suggest") + "?q=budg": 1,
         reverse("resources:organizations") + "?region=NY": 3,  # filter choices, count, page
