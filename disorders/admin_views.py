@@ -399,7 +399,9 @@ class RecentChangesView(StaffPageMixin, ListView):
         ):
             # A run's latest revision among those filtered stands for the run; its size counts the same ones.
             matching = versions.order_by().filter(**{f"{RUN}__isnull": False}).values(RUN)
-            latest = matching.annotate(latest=Max("revision_id")).values("latest")
+            # Fetched first (one id per run): as a subquery inside the OR, PostgreSQL may plan it as a subplan run
+            # again for every revision, which took minutes at full size where planner statistics were stale.
+            latest = list(matching.annotate(latest=Max("revision_id")).values_list("latest", flat=True))
             size = matching.filter(**{RUN: OuterRef(RUN)}).annotate(n=Count("pk")).values("n")
             versions = versions.filter(Q(**{f"{RUN}__isnull": True}) | Q(revision_id__in=latest)).annotate(
                 run_id=F(RUN), run_size=Subquery(size)
