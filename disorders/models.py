@@ -18,7 +18,6 @@ from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Length, Lower, Upper
 from django.db.models.lookups import LessThanOrEqual
-from django.urls import reverse
 from django.utils import timezone
 from tree_queries.models import TreeNode
 from tree_queries.query import TreeQuerySet
@@ -320,7 +319,7 @@ class Disorder(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("disorders:detail", kwargs={"slug": self.slug})
+        return row_url("disorders:detail", self.slug)
 
     @property
     def description(self):
@@ -952,7 +951,7 @@ class Gene(models.Model):
         return self.symbol
 
     def get_absolute_url(self):
-        return reverse("disorders:gene", args=[self.symbol])
+        return row_url("disorders:gene", self.symbol)
 
     @property
     def hgnc_url(self):
@@ -1044,7 +1043,7 @@ class Sign(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("disorders:sign", args=[self.hpo_id])
+        return row_url("disorders:sign", self.hpo_id)
 
 
 class SignFrequency(models.TextChoices):
@@ -1130,7 +1129,7 @@ class PublishedEntry(models.Model):
         help_text="The revision of the working copy this version was built from.",
     )
     title = models.CharField(max_length=255)
-    slug = models.SlugField(max_length=255)
+    slug = models.SlugField(max_length=255, db_index=False)  # the unique constraint's index is the one it needs
     summary = models.TextField(blank=True)
     description = models.TextField(blank=True, help_text="What link previews, search results and the feed show.")
     body = models.TextField(blank=True, help_text="The sections' text, for search snippets.")

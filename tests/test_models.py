@@ -324,6 +324,7 @@ def test_retired_code_is_unique_and_cannot_replace_itself():
     "table",
     [
         "disorders_disorder",
+        "disorders_publishedentry",
         "disorders_previousslug",
         "disorders_classification",
         "disorders_source",
