@@ -53,13 +53,33 @@ def _advance():
     _process["checked_at"] = time.monotonic()
 
 
+class _Advance:
+    """One queued :func:`_advance`; the changes queued after it, until it runs, need no other."""
+
+    def __init__(self):
+        self.savepoints = set(connection.savepoint_ids)
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        _advance()
+
+    def covers(self):
+        # Not yet run, and dropped exactly when the changes now being made are rolled back (same savepoints).
+        queued = any(callback is self for _, callback, _ in connection.run_on_commit)
+        return queued and not self.done and self.savepoints == set(connection.savepoint_ids)
+
+
 def content_changed():
     """Say that something readers see is being written: every cached reader page is out of date once it commits.
 
     After the commit, not before: a page rendered meanwhile from the data as it was would
-    otherwise be kept under the new generation.
+    otherwise be kept under the new generation. Once per transaction: an import publishes thousands.
     """
-    transaction.on_commit(_advance)
+    queued = getattr(connection, "reader_page_advance", None)
+    if queued is None or not queued.covers():
+        connection.reader_page_advance = _Advance()
+        transaction.on_commit(connection.reader_page_advance)
 
 
 def per_generation(name, compute):

@@ -1,11 +1,14 @@
 """Whole reader pages from the cache: served without touching the database, never stale after a change."""
 
+import contextlib
 import gzip
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 
+from disorders import publication
 from disorders.models import Disclaimer
 from encyclopedia import page_cache
 from tests.admin_forms import change_url, open_entry
@@ -90,6 +93,24 @@ def test_an_uncommitted_change_does_not_move_the_generation(entry):
     page_cache.content_changed()  # queued for a commit that this test's transaction never makes
     page_cache._process["checked_at"] = 0  # read the database again, not this process's memory
     assert page_cache.current_generation() == before
+
+
+def test_a_bulk_publish_moves_the_generation_once_as_it_commits(django_capture_on_commit_callbacks):
+    entries = [make_disorder(f"Entry {number}", published=False) for number in range(3)]
+    before = page_cache.current_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(publication.publish_many([disorder.pk for disorder in entries], user=None)) == 3
+    assert page_cache.current_generation() == before + 1
+
+
+def test_a_change_rolled_back_with_its_savepoint_does_not_stand_for_a_later_one(django_capture_on_commit_callbacks):
+    before = page_cache.current_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        with contextlib.suppress(LookupError), transaction.atomic():
+            page_cache.content_changed()
+            raise LookupError("rolled back")
+        page_cache.content_changed()
+    assert page_cache.current_generation() == before + 1
 
 
 def test_staff_and_anyone_with_a_session_get_a_fresh_page(admin_client, client, entry, django_assert_max_num_queries):
