@@ -129,18 +129,41 @@ class UnitOfWork:
             publication.publish_many(ids, user=self.user, comment=comment, progress=publish_progress)
 
     def _record(self, run, progress):
-        """One revision per changed entry, recorded in bulk (``history.record_revisions``)."""
+        """One revision per changed entry, recorded in bulk (``history.record_revisions``).
+
+        Changed entries a bulk publish will publish, already marked published, are published batch by batch
+        as their revisions are recorded, from the rows the recording fetched: fetching an entry's rows is
+        much of the cost of both steps. ``publish_many`` then finds them published and skips them.
+        """
+        from disorders import publication  # it builds reader documents from the models this module writes
+
         keys = {}  # pk → key: once per entry, even if marked changed before and after it was first saved
         for key, disorder in self._changed.items():
             keys.setdefault(disorder.pk, key)
+        disorders = [self._changed[key] for key in keys.values()]
+        publishing = {pk: comment for ids, comment, _ in self._publish_all for pk in ids}
+        marked = {d.pk for d in disorders if d.status == Disorder.Status.PUBLISHED and d.published_at}
+        comments = {pk: comment for pk, comment in publishing.items() if pk in marked}
+        pipeline = {}
+        if comments:
+            told = next((told for _, _, told in self._publish_all if told), None)
+            published = []
+
+            def publish(rows, revisions):
+                published.extend(publication.publish_recorded(rows, revisions, user=self.user, comments=comments))
+                if told:
+                    told(f"Publishing: {len(published)}/{len(comments)}")
+
+            pipeline = {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publish}
         self.revisions = history.record_revisions(
-            [self._changed[key] for key in keys.values()],
+            disorders,
             user=self.user,
             comment=self.comment,
             comments={pk: self._comments[key] for pk, key in keys.items() if key in self._comments},
             forced={pk for pk, key in keys.items() if key in self._forced},
             import_run=run,
             progress=progress,
+            **pipeline,
         )
 
     def _entry(self, pk):

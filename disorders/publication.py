@@ -17,7 +17,7 @@ row (who, when, why, which revision) and sends ``entry_published``.
 """
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -32,11 +32,15 @@ BATCH_SIZE = 200  # entries built and written per round trip in a bulk publish
 HTML_PARTS = {"content": "includes/entry_content.html", "footer": "includes/entry_footer.html"}
 
 
-def entry_queryset():
-    """Working copies with every row the document reads prefetched (a fixed number of queries per batch)."""
-    published = Disorder.objects.published()
+def entry_queryset(publishing=()):
+    """Working copies with every row the document reads prefetched (a fixed number of queries per batch).
+
+    A subdivision links to its own entry when that entry is published, or is among ``publishing``
+    (the ids a bulk publish is publishing with it: a first import's later entries are not yet published).
+    """
+    linkable = Disorder.objects.filter(Q(published__isnull=False) | Q(pk__in=list(publishing)))
     return (
-        Disorder.objects.with_entry_content(linkable=published)
+        Disorder.objects.with_entry_content(linkable=linkable)
         .select_related("last_reviewed_by__reviewer_profile")
         .annotate(content_change_stamps=history.content_change_stamps())
     )
@@ -161,40 +165,63 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
         now = timezone.now()
         for start in range(0, len(due), BATCH_SIZE):
             batch = due[start : start + BATCH_SIZE]
-            rows, publications = [], []
-            disorders = list(entry_queryset().filter(pk__in=batch).order_by("pk"))
-            for disorder in disorders:
-                document = build_document(disorder, exporter)
-                revision_id = latest.get(disorder.pk)
-                # First publication: the date the entry says, unless that is still to come (a schedule run early).
-                first = min(disorder.published_at or now, now)
-                rows.append(_published_row(disorder, document, revision_id, now, first))
-                publications.append(
-                    Publication(
-                        disorder_id=disorder.pk,
-                        action=Publication.Action.PUBLISHED,
-                        revision_id=revision_id,
-                        user=user,
-                        comment=comment,
-                        created_at=now,
-                    )
-                )
-            fields = [field.name for field in PublishedEntry._meta.concrete_fields if not field.primary_key]
-            fields.remove("search_vector")
-            PublishedEntry.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["disorder"], update_fields=fields
+            disorders = list(entry_queryset(publishing=due).filter(pk__in=batch).order_by("pk"))
+            recorded += _publish_batch(
+                disorders, latest, user=user, comments=dict.fromkeys(batch, comment), now=now, exporter=exporter
             )
-            # Receivers get the entry's own row only: a whole import's prefetched rows would stay in memory.
-            slim = {d.pk: Disorder(pk=d.pk, title=d.title, slug=d.slug, status=d.status) for d in disorders}
-            batch_recorded = Publication.objects.bulk_create(publications)
-            refresh_reader_index(batch)
-            for publication in batch_recorded:
-                publication.disorder = slim[publication.disorder_id]
-                entry_published.send(sender=Disorder, disorder=publication.disorder, publication=publication)
-            recorded += batch_recorded
-            del disorders, rows, publications
+            del disorders
             if progress:
                 progress(f"Publishing: {min(start + BATCH_SIZE, len(due))}/{len(due)}")
+    return recorded
+
+
+def publish_recorded(rows, revisions, *, user, comments):
+    """Publish entries whose revisions were just recorded from ``rows``, fetched through :func:`entry_queryset`.
+
+    The unit of work of a bulk import hands each batch of rows it recorded here (``comments``: id → comment
+    of the entries to publish), so the rows are fetched once for both; :func:`publish_many` then finds them
+    published at their latest revision. Their ``content_change_stamps`` were read before the revision, which
+    adds only the entry's ``content_changed_at``, already counted by ``history.revision_years``.
+    """
+    due = [row for pk, row in sorted(rows.items()) if pk in comments and revisions.get(pk) is not None]
+    latest = {row.pk: revisions[row.pk].pk for row in due}
+    recorded, exporter, now = [], Exporter(), timezone.now()
+    for start in range(0, len(due), BATCH_SIZE):
+        batch = due[start : start + BATCH_SIZE]
+        recorded += _publish_batch(batch, latest, user=user, comments=comments, now=now, exporter=exporter)
+    return recorded
+
+
+def _publish_batch(disorders, revision_ids, *, user, comments, now, exporter):
+    """Build the documents of ``disorders`` (fetched through :func:`entry_queryset`) and write their published
+    versions and Publication rows, one statement each; returns the Publication rows."""
+    rows, publications = [], []
+    for disorder in disorders:
+        document = build_document(disorder, exporter)
+        revision_id = revision_ids.get(disorder.pk)
+        # First publication: the date the entry says, unless that is still to come (a schedule run early).
+        first = min(disorder.published_at or now, now)
+        rows.append(_published_row(disorder, document, revision_id, now, first))
+        publications.append(
+            Publication(
+                disorder_id=disorder.pk,
+                action=Publication.Action.PUBLISHED,
+                revision_id=revision_id,
+                user=user,
+                comment=comments[disorder.pk],
+                created_at=now,
+            )
+        )
+    fields = [field.name for field in PublishedEntry._meta.concrete_fields if not field.primary_key]
+    fields.remove("search_vector")
+    PublishedEntry.objects.bulk_create(rows, update_conflicts=True, unique_fields=["disorder"], update_fields=fields)
+    # Receivers get the entry's own row only: a whole import's prefetched rows would stay in memory.
+    slim = {d.pk: Disorder(pk=d.pk, title=d.title, slug=d.slug, status=d.status) for d in disorders}
+    recorded = Publication.objects.bulk_create(publications)
+    refresh_reader_index([disorder.pk for disorder in disorders])
+    for publication in recorded:
+        publication.disorder = slim[publication.disorder_id]
+        entry_published.send(sender=Disorder, disorder=publication.disorder, publication=publication)
     return recorded
 
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook
 
-from disorders import history
+from disorders import history, publication
 from disorders.importers.nord import load_abstracts
 from disorders.importers.orphanet import (
     GROUPS_ROOT_NAME,
@@ -37,6 +37,8 @@ from disorders.models import (
     Disorder,
     DisorderName,
     DisorderSource,
+    Publication,
+    PublishedEntry,
     RetiredCode,
     Section,
     Source,
@@ -659,6 +661,23 @@ def test_publish_publishes_the_entries_of_the_run_but_not_archived_ones():
     assert published.count() == 12
     assert set(published.values_list("status", flat=True)) == {Disorder.Status.PUBLISHED}
     assert Disorder.objects.published().count() == 12
+
+
+def test_a_published_import_links_subtypes_published_with_it_and_builds_what_a_rebuild_builds(client):
+    load_orphanet(packets=PACKETS, classifications=TREES, publish=True)
+
+    # CLN6 comes before its subtypes: they were not yet published when its page was built.
+    page = client.get(entry("228363").get_absolute_url()).content.decode()
+    for code in ("700467", "700472", "700477"):
+        assert f'<a href="{entry(code).get_absolute_url()}">' in page
+    # Built from the rows the recording fetched, as each batch was recorded: what a rebuild from scratch builds.
+    built = dict(PublishedEntry.objects.values_list("pk", "document"))
+    assert len(built) == Disorder.objects.count()
+    for pk, revision_id in PublishedEntry.objects.values_list("pk", "revision_id"):
+        assert revision_id == history.latest_revision(Disorder(pk=pk)).pk
+    assert Publication.objects.count() == len(built)
+    publication.publish_many(list(built), user=None, rebuild=True)
+    assert dict(PublishedEntry.objects.values_list("pk", "document")) == built
 
 
 # --- Bad files, dry runs and limits ---------------------------------------------------------------------------------

@@ -103,7 +103,18 @@ def record_revision(disorder, *, user=None, comment="", force=False, import_run=
     return revision
 
 
-def record_revisions(disorders, *, user=None, comments=None, comment="", forced=(), import_run=None, progress=None):
+def record_revisions(
+    disorders,
+    *,
+    user=None,
+    comments=None,
+    comment="",
+    forced=(),
+    import_run=None,
+    progress=None,
+    queryset=None,
+    recorded=None,
+):
     """Record revisions of many entries at once, as :func:`record_revision` would one by one; returns ``{pk: revision
     or None}``.
 
@@ -117,21 +128,29 @@ def record_revisions(disorders, *, user=None, comments=None, comment="", forced=
     to the entry's own comment (else ``comment``). Sends ``entries_saved`` once per batch instead of
     ``entry_saved`` per entry, so the names index is rebuilt in one pass. ``progress(done, total)``
     after each batch.
+
+    ``queryset`` fetches each batch's rows (entries with their parts prefetched; default: what revisions
+    hold); ``recorded(rows, revisions)`` is told after each batch with those rows, as now recorded
+    (``{pk: row}``, ``{pk: revision or None}``): a bulk publish builds its documents from them.
     """
     disorders = list(disorders)
     comments, forced = comments or {}, set(forced)
     revisions = {}
     for start in range(0, len(disorders), BATCH_SIZE):
         batch = disorders[start : start + BATCH_SIZE]
-        revisions.update(_record_batch(batch, user, comments, comment, forced, import_run))
+        rows, batch_revisions = _record_batch(batch, user, comments, comment, forced, import_run, queryset)
+        revisions.update(batch_revisions)
+        if recorded is not None:
+            recorded(rows, batch_revisions)
+        del rows
         entries_saved.send(sender=Disorder, disorders=batch)
         if progress is not None:
             progress(start + len(batch), len(disorders))
     return revisions
 
 
-def _record_batch(batch, user, comments, comment, forced, import_run):
-    """One round of :func:`record_revisions`: ``{pk: revision or None}`` for the entries of ``batch``."""
+def _record_batch(batch, user, comments, comment, forced, import_run, queryset):
+    """One round of :func:`record_revisions`: the rows fetched and ``{pk: revision or None}`` for ``batch``."""
     ids = [disorder.pk for disorder in batch]
     disorder_type = ContentType.objects.get_for_model(Disorder)
     previous = dict(
@@ -142,10 +161,12 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     )
     previous = {int(object_id): revision_id for object_id, revision_id in previous.items()}
     old_snapshots = load_snapshots(previous.values())
-    parts = [
-        Prefetch(part.name, part.model.objects.select_related(*_PART_RELATED.get(part.name, []))) for part in PARTS
-    ]
-    stored = Disorder.objects.filter(pk__in=ids).prefetch_related(*parts, "classifications").in_bulk()
+    if queryset is None:
+        parts = [
+            Prefetch(part.name, part.model.objects.select_related(*_PART_RELATED.get(part.name, []))) for part in PARTS
+        ]
+        queryset = Disorder.objects.prefetch_related(*parts, "classifications")
+    stored = queryset.filter(pk__in=ids).in_bulk()
     now = timezone.now()
     changed = []  # (instance, stored row, old snapshot, new snapshot)
     children = {
@@ -157,7 +178,9 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     for disorder in batch:
         row = stored[disorder.pk]
         old = old_snapshots.get(previous.get(disorder.pk))
-        new, serialized_parts[row.pk] = _snapshot_of(row, children[row.pk], texts)
+        serialized_parts[row.pk] = [(child, texts[id(child)]) for _, child in children[row.pk]]
+        # A first revision is recorded whatever the entry holds: no snapshot to compare (an import's thousands).
+        new = None if old is None else _snapshot_of(row, children[row.pk], texts)
         if disorder.pk in forced or old is None or new != old:
             changed.append((disorder, row, old, new))
     moved = {row.pk for _, row, old, new in changed if old is None or new.content != old.content}
@@ -165,7 +188,7 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     Disorder.objects.filter(pk__in=[row.pk for _, row, old, _ in changed if old is not None]).update(
         version=F("version") + 1
     )
-    _keep_retired_slugs([(row.pk, old, new) for _, row, old, new in changed])
+    _keep_retired_slugs([(row.pk, old, row.slug) for _, row, old, _ in changed])
     revisions, versions, metas = [], [], []
     for disorder, row, old, _ in changed:
         if row.pk in moved:
@@ -192,16 +215,16 @@ def _record_batch(batch, user, comments, comment, forced, import_run):
     )
     EntryRevision.objects.bulk_create(metas)
     recorded = {row.pk: revision for revision, (_, row, _, _) in zip(revisions, changed, strict=True)}
-    return {disorder.pk: recorded.get(disorder.pk) for disorder in batch}
+    return stored, {disorder.pk: recorded.get(disorder.pk) for disorder in batch}
 
 
 def _snapshot_of(row, children, texts):
     """:func:`current_snapshot` of a row fetched with its parts prefetched (``children``: (part name, part row)), from
-    their serialized ``texts`` (:func:`_serialized_each`); no query. Also the parts as (part row, text)."""
+    their serialized ``texts`` (:func:`_serialized_each`); no query."""
     snapshot = Snapshot(entry=_fields(texts[id(row)]))
     for name, child in children:
         snapshot.rows[name][child.pk] = _fields(texts[id(child)])
-    return snapshot, [(child, texts[id(child)]) for _, child in children]
+    return snapshot
 
 
 class _EachSerializer(JSONSerializer):
@@ -278,12 +301,12 @@ def _insert_versions(rows):
 
 
 def _keep_retired_slugs(entries):
-    """:func:`_keep_retired_slug` for many ``(pk, old snapshot, new snapshot)``: a query per retired slug, one to
+    """:func:`_keep_retired_slug` for many ``(pk, old snapshot, slug now)``: a query per retired slug, one to
     drop the redirects of slugs entries went back to."""
-    for pk, old, new in entries:
-        if old is not None and old.entry["slug"] != new.entry["slug"]:
+    for pk, old, slug in entries:
+        if old is not None and old.entry["slug"] != slug:
             PreviousSlug.objects.update_or_create(slug=old.entry["slug"], defaults={"disorder_id": pk})
-    current = {(pk, new.entry["slug"]) for pk, _, new in entries}
+    current = {(pk, slug) for pk, _, slug in entries}
     found = PreviousSlug.objects.filter(
         disorder_id__in=[pk for pk, _ in current], slug__in=[slug for _, slug in current]
     ).values_list("pk", "disorder_id", "slug")
