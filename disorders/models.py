@@ -193,14 +193,19 @@ class DisorderQuerySet(models.QuerySet):
         """Every web address these entries hold by :meth:`holding_address`, as a set (one query)."""
         return {address for row in self.values_list("slug", "previous_slugs__slug") for address in row if address}
 
-    def with_entry_content(self, linkable):
+    def with_entry_content(self, linkable, publishing=()):
         """Everything an entry's page (and its export) shows, prefetched: a fixed number of queries.
 
         A subdivision's own entry is marked ``linked_disorder_visible`` when it is in ``linkable``
-        (the entries this reader may open), so only those are linked.
+        (the entries this reader may open) or its id is in ``publishing`` (those a bulk publish is
+        publishing with it), so only those are linked.
         """
+        visible = models.Exists(linkable.filter(pk=models.OuterRef("linked_disorder")))
+        if publishing:
+            # On the subdivision's own row: inside the subquery, the list would be searched once per row it reads.
+            visible = Q(linked_disorder__isnull=False, linked_disorder__in=list(publishing)) | visible
         subdivisions = Subdivision.objects.select_related("linked_disorder").annotate(
-            linked_disorder_visible=models.Exists(linkable.filter(pk=models.OuterRef("linked_disorder")))
+            linked_disorder_visible=models.ExpressionWrapper(visible, output_field=models.BooleanField())
         )
         return self.prefetch_related(
             "synonyms",

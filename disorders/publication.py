@@ -17,7 +17,7 @@ row (who, when, why, which revision) and sends ``entry_published``.
 """
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -38,9 +38,8 @@ def entry_queryset(publishing=()):
     A subdivision links to its own entry when that entry is published, or is among ``publishing``
     (the ids a bulk publish is publishing with it: a first import's later entries are not yet published).
     """
-    linkable = Disorder.objects.filter(Q(published__isnull=False) | Q(pk__in=list(publishing)))
     return (
-        Disorder.objects.with_entry_content(linkable=linkable)
+        Disorder.objects.with_entry_content(linkable=Disorder.objects.published(), publishing=publishing)
         .select_related("last_reviewed_by__reviewer_profile")
         .annotate(content_change_stamps=history.content_change_stamps())
     )

@@ -227,10 +227,13 @@ def with_references(prevalence):
 
 
 def signs_by_frequency(signs):
-    """``[{"label", "signs"}]``: the entry's signs grouped by frequency, most frequent first."""
+    """``[{"label", "signs": [{"name", "url"}]}]``: the entry's signs grouped by frequency, most frequent first.
+
+    Names and addresses, not rows: an entry lists up to hundreds, and the template reads each in one lookup.
+    """
     groups = {}
-    for sign in signs:
-        groups.setdefault(sign.frequency, []).append(sign)
+    for link in signs:
+        groups.setdefault(link.frequency, []).append({"name": link.sign.name, "url": link.sign.get_absolute_url()})
     return [
         {"label": DisorderSign.Frequency(frequency).label, "signs": groups[frequency]}
         for frequency in DisorderSign.Frequency
@@ -280,7 +283,7 @@ def classification_trees(nodes):
     for node in nodes:
         names, slugs = node.path_names, node.path_slugs
         tree = trees.setdefault(
-            slugs[0], {"name": names[0], "url": reverse("disorders:classification", args=[slugs[0]]), "paths": []}
+            slugs[0], {"name": names[0], "url": row_url("disorders:classification", slugs[0]), "paths": []}
         )
         if len(names) > 1:  # a root is its tree's heading
             below_root = names[1:]

@@ -1,5 +1,6 @@
 """Editor-written text for readers: Markdown to safe HTML, plain text and paragraphs, for templates and exports."""
 
+import functools
 import html
 import re
 import threading
@@ -89,11 +90,14 @@ def _markdown():
     return renderer.reset()
 
 
+@functools.lru_cache(maxsize=256)
 def render_markdown(text):
     """Render Markdown and sanitize the result; the return value is safe to mark safe.
 
     Rendering is bounded: text past MAX_CHARS or MAX_LINES is cut with a note, and a body so full of
-    brackets that Markdown would take seconds is shown as plain paragraphs.
+    brackets that Markdown would take seconds is shown as plain paragraphs. The same text renders the
+    same, so recent results are kept: the site disclaimers on every page, an entry's first section
+    rendered for its page and again for its description.
     """
     if not text:
         return ""

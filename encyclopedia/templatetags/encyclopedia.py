@@ -1,6 +1,5 @@
 """Site-wide template helpers: ``{% load encyclopedia %}``."""
 
-import functools
 import json
 
 from django import template
@@ -21,13 +20,7 @@ _JSON_SCRIPT_ESCAPES = [("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026")]
 def markdown_filter(text):
     """Editor-written Markdown as sanitized HTML: ``{{ section.body|markdown }}``."""
     # Safe to mark: render_markdown passes everything through nh3's allow-list.
-    return mark_safe(_rendered(text))
-
-
-@functools.lru_cache(maxsize=256)
-def _rendered(text):
-    # The same text renders the same: the site disclaimers on every entry page are rendered once per process.
-    return render_markdown(text)
+    return mark_safe(render_markdown(text))
 
 
 register.filter("paragraphs", paragraphs)
