@@ -20,6 +20,7 @@ No writer calls ``ensure_baseline``, ``record_revision`` or ``select_for_update`
 itself; tests may, to build history.
 """
 
+import gc
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from disorders.models import Disorder, ImportRun
 
 # pg_advisory_xact_lock key of bulk writers ("ENCI" in ASCII): one import at a time.
 BULK_WRITERS_LOCK = 0x454E4349
+BULK_GC_THRESHOLD = 50_000  # allocations between collections of young objects while a bulk writer runs
 
 
 class UnitOfWork:
@@ -185,10 +187,30 @@ def entry_changes(*, user, comment="", progress=None, import_run=None):
     shows as one line.
     """
     work = UnitOfWork(user=user, comment=comment, import_run=import_run)
-    with transaction.atomic():
+    with transaction.atomic(), _fewer_collections():
         lock_bulk_writers()
         yield work
-        work._finish(progress)
+        # What the writer built lives until the commit: frozen, no collection walks it again for every batch.
+        gc.freeze()
+        try:
+            work._finish(progress)
+        finally:
+            gc.unfreeze()
+
+
+@contextmanager
+def _fewer_collections():
+    """Python's cyclic garbage collector collects young objects every ``BULK_GC_THRESHOLD`` allocations, not 700.
+
+    A whole import allocates tens of millions of objects and keeps hundreds of thousands alive until
+    it commits; with the defaults the collector took 18 of its 66 seconds walking them.
+    """
+    threshold = gc.get_threshold()
+    gc.set_threshold(BULK_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def lock_bulk_writers():

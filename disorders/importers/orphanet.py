@@ -259,6 +259,8 @@ class ClassificationTree:
 
 def clean_name(text):
     """A label or synonym as plain text: entities decoded, stray tags dropped, spaces collapsed."""
+    if text.isascii() and "<" not in text and "&" not in text:
+        return " ".join(text.split())  # most labels: no tag, entity or Windows-1252 leftover to repair
     return " ".join(repair_cp1252(html.unescape(re.sub(r"</?[a-zA-Z][^<>]*>", "", text))).split())
 
 
