@@ -173,7 +173,9 @@ def _record_batch(batch, user, comments, comment, forced, import_run, queryset):
         pk: [(part.name, child) for part in PARTS for child in getattr(row, part.name).all()]
         for pk, row in stored.items()
     }
-    texts = _serialized_each([*stored.values(), *(child for pairs in children.values() for _, child in pairs)])
+    # An entry is serialized again once recorded (below); before, only to compare it with a previous revision.
+    compared = [row for pk, row in stored.items() if pk in previous]
+    texts = _serialized_each([*compared, *(child for pairs in children.values() for _, child in pairs)])
     serialized_parts = {}  # pk → its parts as serialized, for the versions of those that changed
     for disorder in batch:
         row = stored[disorder.pk]
