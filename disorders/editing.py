@@ -149,12 +149,13 @@ class UnitOfWork:
         pipeline = {}
         if comments:
             told = next((told for _, _, told in self._publish_all if told), None)
-            published = []
+            published = 0
 
             def publish(rows, revisions):
-                published.extend(publication.publish_recorded(rows, revisions, user=self.user, comments=comments))
+                nonlocal published
+                published += len(publication.publish_recorded(rows, revisions, user=self.user, comments=comments))
                 if told:
-                    told(f"Publishing: {len(published)}/{len(comments)}")
+                    told(f"Publishing: {published}/{len(comments)}")
 
             pipeline = {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publish}
         self.revisions = history.record_revisions(
