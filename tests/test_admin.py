@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from disorders.models import (
@@ -166,6 +168,18 @@ def test_editor_saves_an_entry_with_its_inline_rows(editor_client):
     assert [(s.sign, s.frequency) for s in disorder.signs.all()] == [(sign, "very_frequent")]
     assert disorder.content_changed_at is not None
     assert Code.objects.count() == 1
+
+
+def test_an_entry_form_costs_at_most_one_query_per_sign_row(editor_client, django_assert_max_num_queries):
+    disorder = make_disorder("Marfan syndrome")
+    url = reverse("admin:disorders_disorder_change", args=[disorder.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert editor_client.get(url).status_code == 200
+    for number in range(20):
+        make_disorder_sign(disorder, f"HP:{number:07d}", f"Sign {number}")
+    # Django's autocomplete widget reads each row's selected sign; the row's own label reads it with the row.
+    with django_assert_max_num_queries(len(few) + 20):
+        assert editor_client.get(url).content.count(b"Sign 19") >= 1
 
 
 def test_entry_list_has_no_bulk_edits_that_would_skip_the_version_check(client, django_user_model):

@@ -28,13 +28,6 @@ from disorders.signals import entries_saved, entry_saved
 
 # Entries recorded per round of record_revisions: a round holds their rows, snapshots and versions in memory.
 BATCH_SIZE = 500
-# What each part's __str__ (reversion's object_repr) reads beyond the row itself.
-_PART_RELATED = {
-    "attributions": ["source"],
-    "resources": ["organization"],
-    "gene_associations": ["gene"],
-    "signs": ["sign"],
-}
 
 BASELINE_COMMENT = "The entry as it stood before its update history was recorded"
 SYSTEM_USERNAME = "system"
@@ -162,9 +155,7 @@ def _record_batch(batch, user, comments, comment, forced, import_run, queryset):
     previous = {int(object_id): revision_id for object_id, revision_id in previous.items()}
     old_snapshots = load_snapshots(previous.values())
     if queryset is None:
-        parts = [
-            Prefetch(part.name, part.model.objects.select_related(*_PART_RELATED.get(part.name, []))) for part in PARTS
-        ]
+        parts = [Prefetch(part.name, part.model.objects.select_related(*part.label_reads)) for part in PARTS]
         queryset = Disorder.objects.prefetch_related(*parts, "classifications")
     stored = queryset.filter(pk__in=ids).in_bulk()
     now = timezone.now()

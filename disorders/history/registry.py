@@ -45,6 +45,8 @@ class EntryPart:
     # Fields that name a row for people ("Synonym added: JMML"); shown in the heading, not again below it.
     name_fields: tuple[str, ...]
     describe: Callable[["RowReader"], str]
+    # The shared rows the row's __str__ reads (its label in the admin and in history): fetch them with it.
+    label_reads: tuple[str, ...] = ()
 
     @property
     def label(self):
@@ -77,6 +79,7 @@ PARTS = (
         model=DisorderSource,
         name_fields=("source", "reference"),
         describe=lambda row: " — ".join(filter(None, [row.text("source"), row.text("reference")])),
+        label_reads=("source",),
     ),
     # The entry's list of organizations is part of its history; the organizations themselves are shared.
     EntryPart(
@@ -84,6 +87,7 @@ PARTS = (
         model=DisorderResource,
         name_fields=("organization",),
         describe=lambda row: row.text("organization"),
+        label_reads=("organization",),
     ),
     EntryPart(
         name="prevalences",
@@ -99,14 +103,21 @@ PARTS = (
         model=GeneAssociation,
         name_fields=("gene", "association"),
         describe=lambda row: f"{row.text('gene')} — {row.text('association')}",
+        label_reads=("gene",),
     ),
     EntryPart(
         name="signs",
         model=DisorderSign,
         name_fields=("sign",),
         describe=lambda row: row.text("sign"),
+        label_reads=("sign",),
     ),
 )
+
+
+def part_of(model):
+    """The :class:`EntryPart` of ``model``'s rows."""
+    return next(part for part in PARTS if part.model is model)
 
 
 def register_entry():
