@@ -144,7 +144,7 @@ class UnitOfWork:
             keys.setdefault(disorder.pk, key)
         disorders = [self._changed[key] for key in keys.values()]
         publishing = {pk: comment for ids, comment, _ in self._publish_all for pk in ids}
-        marked = {d.pk for d in disorders if d.status == Disorder.Status.PUBLISHED and d.published_at}
+        marked = {disorder.pk for disorder in disorders if disorder.marked_published}
         comments = {pk: comment for pk, comment in publishing.items() if pk in marked}
         pipeline = {}
         if comments:

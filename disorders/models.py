@@ -327,6 +327,12 @@ class Disorder(models.Model):
         return row_url("disorders:detail", self.slug)
 
     @property
+    def marked_published(self):
+        """Whether the working copy says it is published (its status and first publication date), as a publish
+        marks it; whether readers see it is its published version's (``Disorder.objects.published()``)."""
+        return self.status == self.Status.PUBLISHED and self.published_at is not None
+
+    @property
     def description(self):
         """The summary, else the start of the first section: what link previews, search results and the feed show."""
         if self.summary:

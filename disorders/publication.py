@@ -109,7 +109,7 @@ def latest_revision_ids(disorder_ids):
 def _mark_published(disorder, *, user, comment, record=True):
     """Make the working copy say it is published (status and first publication date), recorded as a revision
     (unless ``record`` is False: the caller records many in bulk)."""
-    if disorder.status == Disorder.Status.PUBLISHED and disorder.published_at:
+    if disorder.marked_published:
         return
     disorder.status = Disorder.Status.PUBLISHED
     disorder.published_at = disorder.published_at or timezone.now()
