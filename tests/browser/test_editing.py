@@ -6,7 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from disorders import history
-from disorders.models import Disorder
+from disorders.models import Disorder, Prevalence
 from tests.factories import make_classification
 from tests.sample_entries import JMML_TITLE, make_jmml_entry
 
@@ -152,3 +152,30 @@ def test_the_admins_scripts_work_under_the_content_security_policy(live_server, 
     page.keyboard.press("Escape")
     page.get_by_role("link", name="Today").first.click()  # calendar shortcuts
     expect(page.locator("#id_next_review_due")).not_to_have_value("")
+
+
+def test_an_entry_in_many_long_classifications_with_prevalences_fits_the_window(
+    live_server, entry, open_as, screenshot, assert_no_horizontal_overflow
+):
+    # As Orphanet entries are at full size: six classifications five levels deep, prevalence rows of eight columns.
+    for tree in range(6):
+        node = None
+        for level in range(5):
+            node = make_classification(f"Orphanet classification of rare disorders number {tree} level {level}", node)
+        entry.classifications.add(node)
+    Prevalence.objects.create(
+        disorder=entry,
+        kind="Point prevalence",
+        prevalence_class="1-5 / 10 000",
+        geography="Europe",
+        source="ORPHANET_1",
+    )
+    page = open_as("ana", "Editors")
+    page.goto(live_server.url + reverse("admin:disorders_disorder_change", args=[entry.pk]))
+
+    chip = page.locator(".field-classifications .select2-selection__choice").first
+    assert "level 4" in chip.inner_text()
+    box = chip.bounding_box()  # the whole path reads in its chip, inside the window
+    assert box["x"] + box["width"] <= page.viewport_size["width"]
+    screenshot(page, "editing-long-classifications")
+    assert_no_horizontal_overflow(page)
