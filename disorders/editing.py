@@ -146,28 +146,20 @@ class UnitOfWork:
         publishing = {pk: comment for ids, comment, _ in self._publish_all for pk in ids}
         marked = {disorder.pk for disorder in disorders if disorder.marked_published}
         comments = {pk: comment for pk, comment in publishing.items() if pk in marked}
-        pipeline = {}
-        if comments:
-            told = next((told for _, _, told in self._publish_all if told), None)
-            published = 0
-
-            def publish(rows, revisions):
-                nonlocal published
-                published += len(publication.publish_recorded(rows, revisions, user=self.user, comments=comments))
-                if told:
-                    told(f"Publishing: {published}/{len(comments)}")
-
-            pipeline = {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publish}
-        self.revisions = history.record_revisions(
-            disorders,
-            user=self.user,
-            comment=self.comment,
-            comments={pk: self._comments[key] for pk, key in keys.items() if key in self._comments},
-            forced={pk for pk, key in keys.items() if key in self._forced},
-            import_run=run,
-            progress=progress,
-            **pipeline,
-        )
+        told = next((told for _, _, told in self._publish_all if told), None)
+        publisher = publication.RecordedPublisher(user=self.user, comments=comments, progress=told)
+        pipeline = {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publisher}
+        with publisher:
+            self.revisions = history.record_revisions(
+                disorders,
+                user=self.user,
+                comment=self.comment,
+                comments={pk: self._comments[key] for pk, key in keys.items() if key in self._comments},
+                forced={pk for pk, key in keys.items() if key in self._forced},
+                import_run=run,
+                progress=progress,
+                **(pipeline if comments else {}),
+            )
 
     def _entry(self, pk):
         return next(disorder for disorder in self._changed.values() if disorder.pk == pk)

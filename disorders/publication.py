@@ -26,6 +26,7 @@ from disorders.export import Exporter
 from disorders.history.kinds import PUBLISHED_COMMENT, UNPUBLISHED_COMMENT
 from disorders.models import Disorder, EntryRevision, Publication, PublishedEntry
 from disorders.signals import entry_published
+from encyclopedia import workers
 
 BATCH_SIZE = 200  # entries built and written per round trip in a bulk publish
 # The document's HTML parts: everything above the site disclaimers, and the entry's footer below them.
@@ -165,8 +166,9 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
         for start in range(0, len(due), BATCH_SIZE):
             batch = due[start : start + BATCH_SIZE]
             disorders = list(entry_queryset(publishing=due).filter(pk__in=batch).order_by("pk"))
+            documents = build_documents(disorders, exporter)
             recorded += _publish_batch(
-                disorders, latest, user=user, comments=dict.fromkeys(batch, comment), now=now, exporter=exporter
+                disorders, documents, latest, user=user, comments=dict.fromkeys(batch, comment), now=now
             )
             del disorders
             if progress:
@@ -174,29 +176,66 @@ def publish_many(disorder_ids, *, user, comment="", progress=None, rebuild=False
     return recorded
 
 
-def publish_recorded(rows, revisions, *, user, comments):
-    """Publish entries whose revisions were just recorded from ``rows``, fetched through :func:`entry_queryset`.
+def build_documents(disorders, exporter):
+    """:func:`build_document` of each of ``disorders``, in their order (no query: a forked worker runs it)."""
+    return [build_document(disorder, exporter) for disorder in disorders]
 
-    The unit of work of a bulk import hands each batch of rows it recorded here (``comments``: id → comment
-    of the entries to publish), so the rows are fetched once for both; :func:`publish_many` then finds them
-    published at their latest revision. Their ``content_change_stamps`` were read before the revision, which
-    adds only the entry's ``content_changed_at``, already counted by ``history.revision_years``.
+
+class RecordedPublisher:
+    """Publishes entries batch by batch as a bulk recording hands them over, from the rows it fetched.
+
+    The unit of work of a bulk import passes it as ``history.record_revisions``' ``recorded``
+    (``comments``: id → comment of the entries to publish), so each batch's rows are fetched once for
+    both; :func:`publish_many` then finds those entries published at their latest revision. Each
+    batch's documents are built in a forked worker (:func:`encyclopedia.workers.forked`) while the
+    next batch is recorded, and written when that one is handed over, or on leaving the ``with``.
+    The rows' ``content_change_stamps`` were read before the revision, which adds only the entry's
+    ``content_changed_at``, already counted by ``history.revision_years``.
     """
-    due = [row for pk, row in sorted(rows.items()) if pk in comments and revisions.get(pk) is not None]
-    latest = {row.pk: revisions[row.pk].pk for row in due}
-    recorded, exporter, now = [], Exporter(), timezone.now()
-    for start in range(0, len(due), BATCH_SIZE):
-        batch = due[start : start + BATCH_SIZE]
-        recorded += _publish_batch(batch, latest, user=user, comments=comments, now=now, exporter=exporter)
-    return recorded
+
+    def __init__(self, *, user, comments, progress=None):
+        self.user, self.comments, self.progress = user, comments, progress
+        self.exporter = None  # made for the first batch: a bulk writer that publishes nothing queries nothing
+        self.recorded = []  # the Publication rows written
+        self._pending = None  # (rows, revision ids, the worker's result) of the batch being built
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, rows, revisions):
+        due = [row for pk, row in sorted(rows.items()) if pk in self.comments and revisions.get(pk) is not None]
+        latest = {row.pk: revisions[row.pk].pk for row in due}
+        self.exporter = self.exporter or Exporter()
+        building = (due, latest, workers.forked(build_documents, due, self.exporter))
+        self._write_pending()
+        self._pending = building
+
+    def __exit__(self, error_type, error, tb):
+        if error_type is None:
+            self._write_pending()
+        elif self._pending:
+            self._pending[2]()  # reap the worker; its documents are not written
+
+    def _write_pending(self):
+        if self._pending is None:
+            return
+        due, latest, documents = self._pending
+        self._pending = None
+        documents, now = documents(), timezone.now()
+        for start in range(0, len(due), BATCH_SIZE):
+            end = start + BATCH_SIZE
+            self.recorded += _publish_batch(
+                due[start:end], documents[start:end], latest, user=self.user, comments=self.comments, now=now
+            )
+        if self.progress:
+            self.progress(f"Publishing: {len(self.recorded)}/{len(self.comments)}")
 
 
-def _publish_batch(disorders, revision_ids, *, user, comments, now, exporter):
-    """Build the documents of ``disorders`` (fetched through :func:`entry_queryset`) and write their published
-    versions and Publication rows, one statement each; returns the Publication rows."""
+def _publish_batch(disorders, documents, revision_ids, *, user, comments, now):
+    """Write the published versions of ``disorders`` (fetched through :func:`entry_queryset`), given their
+    ``documents``, and their Publication rows, one statement each; returns the Publication rows."""
     rows, publications = [], []
-    for disorder in disorders:
-        document = build_document(disorder, exporter)
+    for disorder, document in zip(disorders, documents, strict=True):
         revision_id = revision_ids.get(disorder.pk)
         # First publication: the date the entry says, unless that is still to come (a schedule run early).
         first = min(disorder.published_at or now, now)

@@ -1,7 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+
+from encyclopedia import workers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEMO_NORD_DIR = PROJECT_DIR / "disorders" / "demo" / "nord"
@@ -15,6 +18,23 @@ def make_staff(django_user_model, username, group=None, **extra):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork even with the browser tests' live server thread up (it waits idle in select), counting the forks."""
+    forks = []
+    fork = os.fork
+
+    def counted():
+        pid = fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(workers, "can_fork", lambda: True)
+    monkeypatch.setattr(os, "fork", counted)
+    return forks
 
 
 @pytest.fixture

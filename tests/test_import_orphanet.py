@@ -7,6 +7,7 @@ the spreadsheets are built here from rows copied out of the 2025 releases.
 import datetime
 import io
 import json
+import logging
 import shutil
 import tarfile
 from collections import Counter
@@ -18,6 +19,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from disorders import history, publication
+from disorders.history import recording
 from disorders.importers.nord import load_abstracts
 from disorders.importers.orphanet import (
     GROUPS_ROOT_NAME,
@@ -663,14 +665,21 @@ def test_publish_publishes_the_entries_of_the_run_but_not_archived_ones():
     assert Disorder.objects.published().count() == 12
 
 
-def test_a_published_import_links_subtypes_published_with_it_and_builds_what_a_rebuild_builds(client):
-    load_orphanet(packets=PACKETS, classifications=TREES, publish=True)
+def test_a_published_import_links_subtypes_published_with_it_and_builds_what_a_rebuild_builds(
+    client, forking, caplog, monkeypatch
+):
+    # Batches as at full size: each batch written once the next is recorded, in statements of a few entries.
+    monkeypatch.setattr(recording, "BATCH_SIZE", 5)
+    monkeypatch.setattr(publication, "BATCH_SIZE", 2)
+    with caplog.at_level(logging.WARNING, logger="encyclopedia.workers"):
+        load_orphanet(packets=PACKETS, classifications=TREES, publish=True)
+    assert len(forking) == 3 and not caplog.records  # each batch's documents built in a worker, with no query
 
     # CLN6 comes before its subtypes: they were not yet published when its page was built.
     page = client.get(entry("228363").get_absolute_url()).content.decode()
     for code in ("700467", "700472", "700477"):
         assert f'<a href="{entry(code).get_absolute_url()}">' in page
-    # Built from the rows the recording fetched, as each batch was recorded: what a rebuild from scratch builds.
+    # Built from the rows the recording fetched, beside the next batch's recording: what a rebuild here builds.
     built = dict(PublishedEntry.objects.values_list("pk", "document"))
     assert len(built) == Disorder.objects.count()
     for pk, revision_id in PublishedEntry.objects.values_list("pk", "revision_id"):
