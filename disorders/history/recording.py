@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.serializers.json import Serializer as JSONSerializer
-from django.db import connection, router
+from django.db import router
 from django.db.models import F, Max, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -25,6 +25,7 @@ from disorders.history.snapshots import (
 )
 from disorders.models import Disorder, EntryRevision, PreviousSlug
 from disorders.signals import entries_saved, entry_saved
+from encyclopedia.database import copy_rows
 
 # Entries recorded per round of record_revisions: a round holds their rows, snapshots and versions in memory.
 BATCH_SIZE = 500
@@ -201,10 +202,15 @@ def _record_batch(batch, user, comments, comment, forced, import_run, queryset):
                 revision=revision, disorder_id=row.pk, content_changed_at=row.content_changed_at, import_run=import_run
             )
         )
-    _insert_versions(
-        (revision.pk, *version)
-        for revision, row_versions in zip(revisions, versions, strict=True)
-        for version in row_versions
+    # COPY: a whole import's versions are most of its rows.
+    copy_rows(
+        Version,
+        _VERSION_FIELDS,
+        (
+            (revision.pk, *version)
+            for revision, row_versions in zip(revisions, versions, strict=True)
+            for version in row_versions
+        ),
     )
     EntryRevision.objects.bulk_create(metas)
     recorded = {row.pk: revision for revision, (_, row, _, _) in zip(revisions, changed, strict=True)}
@@ -281,16 +287,6 @@ def _versions_of(serialized):
             )
         )
     return versions
-
-
-def _insert_versions(rows):
-    """Write Version rows (:data:`_VERSION_FIELDS`) with COPY: a whole import's versions are most of its rows, and
-    an INSERT of them would be built and parsed as one literal statement per 2,000."""
-    table = connection.ops.quote_name(Version._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(Version._meta.get_field(name).column) for name in _VERSION_FIELDS)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _keep_retired_slugs(entries):
