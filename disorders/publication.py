@@ -16,6 +16,8 @@ row (who, when, why, which revision) and sends ``entry_published``.
   their stored documents (``rebuild_search_index`` runs it for every published entry).
 """
 
+import gc
+
 from django.db import connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -228,6 +230,10 @@ class RecordedPublisher:
             self.recorded += _publish_batch(
                 due[start:end], documents[start:end], latest, user=self.user, comments=self.comments, now=now
             )
+        del due, documents
+        # The rows are cycles (each prefetched row points back at its entry) that outlived two young collections
+        # while the next batch was recorded: left to a full collection, several batches would pile up.
+        gc.collect()
         if self.progress:
             self.progress(f"Publishing: {len(self.recorded)}/{len(self.comments)}")
 
