@@ -200,7 +200,7 @@ class RecordedPublisher:
         self.user, self.comments, self.progress = user, comments, progress
         self.exporter = None  # made for the first batch: a bulk writer that publishes nothing queries nothing
         self.recorded = []  # the Publication rows written
-        self._pending = None  # (rows, revision ids, the worker's result) of the batch being built
+        self._pending = None  # (rows, revision ids, the worker) of the batch being built
 
     def __enter__(self):
         return self
@@ -209,31 +209,30 @@ class RecordedPublisher:
         due = [row for pk, row in sorted(rows.items()) if pk in self.comments and revisions.get(pk) is not None]
         latest = {row.pk: revisions[row.pk].pk for row in due}
         self.exporter = self.exporter or Exporter()
-        building = (due, latest, workers.forked(build_documents, due, self.exporter))
-        self._write_pending()
-        self._pending = building
+        previous, self._pending = self._pending, (due, latest, workers.forked(build_documents, due, self.exporter))
+        self._write(previous)
+        del previous
+        # Its rows are cycles (each prefetched row points back at its entry) that outlived two young collections
+        # while this batch was recorded: left to a full collection, several batches would pile up.
+        gc.collect()
 
     def __exit__(self, error_type, error, tb):
+        pending, self._pending = self._pending, None
         if error_type is None:
-            self._write_pending()
-        elif self._pending:
-            self._pending[2]()  # reap the worker; its documents are not written
+            self._write(pending)
+        elif pending:
+            pending[2].abandon()  # its documents will not be written
 
-    def _write_pending(self):
-        if self._pending is None:
+    def _write(self, pending):
+        if pending is None:
             return
-        due, latest, documents = self._pending
-        self._pending = None
-        documents, now = documents(), timezone.now()
+        due, latest, worker = pending
+        documents, now = worker.result(), timezone.now()
         for start in range(0, len(due), BATCH_SIZE):
             end = start + BATCH_SIZE
             self.recorded += _publish_batch(
                 due[start:end], documents[start:end], latest, user=self.user, comments=self.comments, now=now
             )
-        del due, documents
-        # The rows are cycles (each prefetched row points back at its entry) that outlived two young collections
-        # while the next batch was recorded: left to a full collection, several batches would pile up.
-        gc.collect()
         if self.progress:
             self.progress(f"Publishing: {len(self.recorded)}/{len(self.comments)}")
 

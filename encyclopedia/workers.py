@@ -32,33 +32,46 @@ def can_fork():
 
 
 def forked(function, *args):
-    """Start ``function(*args)`` in a forked child; returns a callable that waits for it and returns its result.
+    """Start ``function(*args)`` in a forked child; returns a :class:`Forked` to wait for its result.
 
     ``function`` must not touch the database (the child refuses any query) and its result must pickle.
-    Without :func:`can_fork` it runs here and now. If the child fails, the callable runs ``function``
-    again in this process, after logging why, so an error is raised where it can be read and handled.
+    Without :func:`can_fork` it runs here and now. If the child fails, :meth:`Forked.result` runs
+    ``function`` again in this process, after logging why, so an error is raised where it can be handled.
     """
     if not can_fork():
-        result = function(*args)
-        return lambda: result
+        return Forked(function, args, value=function(*args))
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
         _run_child(write_end, function, args)
     os.close(write_end)
+    return Forked(function, args, pid=pid, pipe=os.fdopen(read_end, "rb"))
 
-    def result():
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
+
+class Forked:
+    """The work :func:`forked` started: ``result()`` once, or ``abandon()`` it."""
+
+    def __init__(self, function, args, *, value=None, pid=None, pipe=None):
+        self.function, self.args, self.value, self.pid, self.pipe = function, args, value, pid, pipe
+
+    def result(self):
+        if self.pid is None:
+            return self.value
+        with self.pipe:
+            data = self.pipe.read()
+        os.waitpid(self.pid, 0)
         outcome, value = pickle.loads(data) if data else ("failed", "the worker ended without a result")
         if outcome == "done":
             return value
-        logger.warning("A forked worker failed; running %s in this process instead:\n%s", function.__name__, value)
-        return function(*args)
+        logger.warning("A forked worker failed; running %s in this process instead:\n%s", self.function.__name__, value)
+        return self.function(*self.args)
 
-    return result
+    def abandon(self):
+        """Stop waiting: the child's result goes unread (its write fails and it ends), and it is reaped."""
+        if self.pid is not None:
+            self.pipe.close()
+            os.waitpid(self.pid, 0)
 
 
 def _run_child(write_end, function, args):

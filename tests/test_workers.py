@@ -26,7 +26,7 @@ def failing():
 def test_the_result_comes_back_from_another_process(forking):
     result = workers.forked(child_of, os.getpid())
 
-    pid, parent_is_us = result()
+    pid, parent_is_us = result.result()
     assert pid != os.getpid() and parent_is_us
     assert forking == [pid]
 
@@ -36,7 +36,7 @@ def test_a_query_in_the_worker_is_refused_and_the_work_done_here_instead(forking
     make_disorder("Marfan syndrome")
 
     with caplog.at_level(logging.WARNING, logger="encyclopedia.workers"):
-        result = workers.forked(titles)()
+        result = workers.forked(titles).result()
 
     assert result == ["Marfan syndrome"]  # from this process: the parent's connection and transaction
     assert len(forking) == 1
@@ -48,7 +48,7 @@ def test_an_error_in_the_worker_is_raised_here(forking, caplog):
     result = workers.forked(failing)
 
     with caplog.at_level(logging.WARNING, logger="encyclopedia.workers"), pytest.raises(ValueError, match="no such"):
-        result()
+        result.result()
     assert "ValueError: no such sign" in caplog.text  # the worker's own traceback, logged
 
 
@@ -59,8 +59,15 @@ def test_with_another_thread_running_nothing_forks():
     try:
         started.wait()
         assert not workers.can_fork()
-        pid, _ = workers.forked(child_of, os.getpid())()
+        pid, _ = workers.forked(child_of, os.getpid()).result()
     finally:
         stop.set()
         thread.join()
     assert pid == os.getpid()
+
+
+def test_abandoned_work_ends_and_is_reaped(forking):
+    workers.forked(os.urandom, 1 << 20).abandon()  # a result larger than the pipe holds: its write fails
+
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)  # no such child left, not even a zombie
