@@ -148,7 +148,9 @@ class UnitOfWork:
         comments = {pk: comment for pk, comment in publishing.items() if pk in marked}
         told = next((told for _, _, told in self._publish_all if told), None)
         publisher = publication.RecordedPublisher(user=self.user, comments=comments, progress=told)
-        pipeline = {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publisher}
+        pipeline = (
+            {"queryset": publication.entry_queryset(publishing=publishing), "recorded": publisher} if comments else {}
+        )
         with publisher:
             self.revisions = history.record_revisions(
                 disorders,
@@ -158,7 +160,7 @@ class UnitOfWork:
                 forced={pk for pk, key in keys.items() if key in self._forced},
                 import_run=run,
                 progress=progress,
-                **(pipeline if comments else {}),
+                **pipeline,
             )
 
     def _entry(self, pk):

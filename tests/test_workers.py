@@ -24,9 +24,9 @@ def failing():
 
 
 def test_the_result_comes_back_from_another_process(forking):
-    result = workers.forked(child_of, os.getpid())
+    work = workers.forked(child_of, os.getpid())
 
-    pid, parent_is_us = result.result()
+    pid, parent_is_us = work.result()
     assert pid != os.getpid() and parent_is_us
     assert forking == [pid]
 
@@ -45,10 +45,10 @@ def test_a_query_in_the_worker_is_refused_and_the_work_done_here_instead(forking
 
 
 def test_an_error_in_the_worker_is_raised_here(forking, caplog):
-    result = workers.forked(failing)
+    work = workers.forked(failing)
 
     with caplog.at_level(logging.WARNING, logger="encyclopedia.workers"), pytest.raises(ValueError, match="no such"):
-        result.result()
+        work.result()
     assert "ValueError: no such sign" in caplog.text  # the worker's own traceback, logged
 
 
